@@ -1,0 +1,51 @@
+# antrean — the two commands people need are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint test-sqlite test-postgres bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "antrean needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Install, migrate, seed the demo offices and start web + worker on SQLite
+# (http://127.0.0.1:$PORT, default 8000).
+demo: install
+	$(BIN)/antrean migrate --noinput
+	$(BIN)/antrean seed-demo
+	$(BIN)/antrean run
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster.
+test: install lint test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(BIN)/python tools/postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lockvenv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check \
+		| grep -v '^antrean' > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

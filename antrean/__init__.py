@@ -1,0 +1,1 @@
+"""antrean: passport appointment, queue and information service over WhatsApp."""

@@ -1,0 +1,633 @@
+"""The one layer that writes booking state.
+
+Views, the webhook, commands and tasks call these functions and translate what they
+return or raise (`BookingError`s); nothing else writes a booking, a seat counter or a
+queue number. Each function is one transaction, keyword-only, and takes `now`.
+
+Seats are taken by one conditional UPDATE per counter (`taken + n <= capacity`), never by
+reading a count and writing it back, and the counters' check constraints refuse anything
+beyond capacity. Locks are taken in one order - the booking row, then day counters, then
+hour counters - and a transaction that still meets a deadlock or a locked SQLite file is
+run again from the start (see `_retrying`).
+"""
+
+import logging
+import random
+import time as _time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
+
+from antrean.booking import availability
+from antrean.booking.codes import new_code, normalize_code, queue_label
+from antrean.booking.errors import (
+    AlreadyBooked,
+    BookingNotFound,
+    Busy,
+    ConfirmationLapsed,
+    DayFull,
+    FullyBooked,
+    HourFull,
+    NikAlreadyBooked,
+    OfficeUnavailable,
+    SameSlot,
+    ServiceNotBookable,
+    WrongStatus,
+)
+from antrean.booking.lifecycle import LIVE, TRANSITIONS, Status, frees_seats
+from antrean.booking.models import Booking, BookingEvent, DayLoad, QueueCounter, SlotLoad
+from antrean.booking.nik import check_nik
+from antrean.booking.phone import normalize_phone
+from antrean.booking.rules import (
+    PriorityReason,
+    Quota,
+    Schedule,
+    check_applicants,
+    check_birth_date,
+    check_reschedule,
+    choose_quota,
+    clean_name,
+    confirm_deadline,
+)
+from antrean.lib.crypto import lookup_hash
+from antrean.offices.models import Office, ServiceType
+from antrean.offices.schedules import schedule_for
+
+log = logging.getLogger(__name__)
+
+PRIORITY_PREFIX = "P"
+LAPSE_ACTOR = "system:lapse"  # a pending code passed its confirmation deadline
+LATE_ACTOR = "system:late"  # a confirmed code passed its arrival deadline
+_ATTEMPTS = 6
+_CODE_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Booked:
+    booking: Booking
+    moved_from: date | None = None  # the asked day, when it was full and we moved on
+
+
+class _NoHourWithRoom(Exception):
+    pass
+
+
+def _transient(exc: OperationalError) -> bool:
+    message = str(exc).lower()
+    return any(word in message for word in ("locked", "busy", "deadlock", "could not serialize"))
+
+
+def _retrying(fn):
+    """Run a whole write transaction again after a deadlock or a locked SQLite file.
+
+    Inside a caller's transaction we cannot restart anything, so errors pass through.
+    """
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        if connection.in_atomic_block:
+            return fn(*args, **kwargs)
+        for attempt in range(_ATTEMPTS):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if not _transient(exc):
+                    raise
+                log.warning("%s: transient database conflict, attempt %d", fn.__name__, attempt)
+                if attempt == _ATTEMPTS - 1:
+                    raise Busy() from exc
+                _time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+# --- Booking -----------------------------------------------------------------------------
+@_retrying
+def book(
+    *,
+    office: Office,
+    service: ServiceType,
+    phone: str,
+    name: str,
+    birth_date: date,
+    now: datetime,
+    channel: str,
+    actor: str,
+    visit_date: date | None = None,
+    hour: time | None = None,
+    applicants: int = 1,
+    nik: str | None = None,
+    address: str | None = None,
+    priority: PriorityReason | None = None,
+    lang: str = "id",
+    move_if_full: bool = True,
+) -> Booked:
+    """Take seats and issue a pending booking code.
+
+    `visit_date=None` asks for the earliest day with room. When the asked day is full
+    (and no hour was asked for), the next open day with room is booked instead and
+    `moved_from` says so; with `move_if_full=False` the refusal names that day instead.
+    """
+    if not office.is_active:
+        raise OfficeUnavailable()
+    if not service.bookable_remotely:
+        raise ServiceNotBookable(service=service.name(lang))
+    phone = normalize_phone(phone)
+    name = clean_name(name)
+    schedule = schedule_for(office, now)
+    check_birth_date(birth_date, schedule.today(now))
+    check_applicants(applicants)
+    nik_value = check_nik(nik, birth_date).nik if nik else None
+    nik_hash = lookup_hash(nik_value) if nik_value else None
+    schedule.check_registration(now)
+    if visit_date is not None:
+        schedule.check_day(visit_date, now)
+        if hour is not None:
+            schedule.check_hour(visit_date, hour, now)
+    quota = choose_quota(
+        Quota(service.quota),
+        priority=priority,
+        birth=birth_date,
+        visit_day=visit_date or schedule.today(now),
+    )
+
+    with transaction.atomic():
+        _lapse_stale(phone=phone, nik_hash=nik_hash, now=now)
+        _refuse_second_live_booking(phone=phone, nik_hash=nik_hash)
+        day, start, moved_from = _place(
+            office, schedule, quota, applicants, visit_date, hour, now, move_if_full
+        )
+        slot_at = schedule.slot_at(day, start)
+        booking = Booking(
+            office=office,
+            service=service,
+            quota=quota,
+            phone=phone,
+            name=name,
+            birth_date=birth_date,
+            nik=nik_value,
+            nik_hash=nik_hash,
+            address=" ".join(address.split()) if address else None,
+            applicants=applicants,
+            requested_date=visit_date,
+            visit_date=day,
+            slot_at=slot_at,
+            status=Status.PENDING,
+            channel=channel,
+            lang=lang,
+            confirm_by=confirm_deadline(
+                now, office.confirm_minutes, schedule.arrival_deadline(day, start)
+            ),
+            created_at=now,
+            updated_at=now,
+        )
+        _insert(booking)
+        _record(
+            booking,
+            "created",
+            "",
+            Status.PENDING,
+            actor,
+            now,
+            {"moved_from": moved_from.isoformat() if moved_from else None},
+        )
+    return Booked(booking=booking, moved_from=moved_from)
+
+
+def _place(office, schedule, quota, applicants, visit_date, hour, now, move_if_full):
+    """Take seats on the asked day, or the next open day with room; (day, start, moved)."""
+    first = visit_date or schedule.first_bookable_day(now)
+    if first is None:
+        raise FullyBooked(from_day=schedule.today(now), last_day=schedule.last_day(now))
+    start = _take_seats(office, schedule, first, quota, applicants, now, hour)
+    if start is not None:
+        return first, start, None
+    if hour is not None:
+        raise HourFull(day=first, hour=hour)
+    if visit_date is not None and not move_if_full:
+        raise DayFull(
+            day=first,
+            next_day=availability.first_day_with_room(
+                office, schedule, quota, applicants, now, after=first
+            ),
+        )
+    for day in schedule.bookable_days(now, after=first):
+        start = _take_seats(office, schedule, day, quota, applicants, now, None)
+        if start is not None:
+            return day, start, visit_date
+    raise FullyBooked(from_day=first, last_day=schedule.last_day(now))
+
+
+def _take_seats(office, schedule: Schedule, day, quota, seats, now, hour) -> time | None:
+    """Take `seats` from the day's quota and the earliest hour with room (or `hour`)."""
+    starts = [hour] if hour is not None else schedule.open_starts(day, now)
+    if not starts:
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: give the day's seats back if no hour fits
+            if not _claim_day(office, day, quota, seats):
+                return None
+            loads = _slot_loads(office, schedule, day)
+            for start in starts:
+                load = loads[start]
+                if load.capacity - load.taken < seats:
+                    continue  # known full; the conditional update below is what decides
+                claimed = SlotLoad.objects.filter(
+                    pk=load.pk, taken__lte=F("capacity") - seats
+                ).update(taken=F("taken") + seats)
+                if claimed:
+                    return start
+            raise _NoHourWithRoom
+    except _NoHourWithRoom:
+        return None
+
+
+def _claim_day(office: Office, day: date, quota: Quota, seats: int) -> bool:
+    counter = DayLoad.objects.filter(office=office, day=day, quota=quota)
+    if counter.filter(taken__lte=F("capacity") - seats).update(taken=F("taken") + seats):
+        return True
+    if counter.exists():
+        return False
+    DayLoad.objects.bulk_create(
+        [DayLoad(office=office, day=day, quota=quota, capacity=office.daily_capacity(quota))],
+        ignore_conflicts=True,
+    )
+    return bool(counter.filter(taken__lte=F("capacity") - seats).update(taken=F("taken") + seats))
+
+
+def _slot_loads(office: Office, schedule: Schedule, day: date) -> dict[time, SlotLoad]:
+    """The day's hour counters, creating the ones not yet used."""
+    loads = {load.start: load for load in SlotLoad.objects.filter(office=office, day=day)}
+    missing = [start for start in schedule.slot_starts() if start not in loads]
+    if missing:
+        SlotLoad.objects.bulk_create(
+            [
+                SlotLoad(office=office, day=day, start=start, capacity=office.capacity_per_hour)
+                for start in missing
+            ],
+            ignore_conflicts=True,
+        )
+        loads = {load.start: load for load in SlotLoad.objects.filter(office=office, day=day)}
+    return loads
+
+
+def _release(booking: Booking) -> None:
+    """Give a booking's seats back. A capacity lowered since it was taken shrinks back too."""
+    office = booking.office
+    seats = booking.applicants
+    DayLoad.objects.filter(office=office, day=booking.visit_date, quota=booking.quota).update(
+        taken=F("taken") - seats,
+        capacity=Least(
+            F("capacity"),
+            Greatest(F("taken") - seats, Value(office.daily_capacity(Quota(booking.quota)))),
+        ),
+    )
+    SlotLoad.objects.filter(
+        office=office, day=booking.visit_date, start=local_start(booking)
+    ).update(
+        taken=F("taken") - seats,
+        capacity=Least(
+            F("capacity"), Greatest(F("taken") - seats, Value(office.capacity_per_hour))
+        ),
+    )
+
+
+def _insert(booking: Booking) -> None:
+    """Save a new booking under a fresh code; translate a lost race into its reason."""
+    for _ in range(_CODE_ATTEMPTS):
+        booking.code = new_code()
+        try:
+            with transaction.atomic():
+                booking.save(force_insert=True)
+            return
+        except IntegrityError:
+            if Booking.objects.filter(code=booking.code).exists():
+                continue  # 1 in 10^12: draw another code
+            _refuse_second_live_booking(phone=booking.phone, nik_hash=booking.nik_hash)
+            raise
+    raise RuntimeError("could not draw an unused booking code")
+
+
+def _refuse_second_live_booking(*, phone: str, nik_hash: str | None) -> None:
+    existing = (
+        Booking.objects.select_related("office").filter(phone=phone, status__in=list(LIVE)).first()
+    )
+    if existing is not None:
+        raise AlreadyBooked(
+            code=existing.code,
+            office=existing.office.name,
+            visit_date=existing.visit_date,
+            slot_start=local_start(existing),
+            status=existing.status,
+        )
+    if nik_hash and Booking.objects.filter(nik_hash=nik_hash, status__in=list(LIVE)).exists():
+        raise NikAlreadyBooked()
+
+
+def _lapse_stale(*, phone: str, nik_hash: str | None, now: datetime) -> None:
+    """A pending code past its deadline must not block its owner from booking again."""
+    stale = Booking.objects.filter(status=Status.PENDING, confirm_by__lte=now, phone=phone)
+    pks = set(stale.values_list("pk", flat=True))
+    if nik_hash:
+        pks |= set(
+            Booking.objects.filter(
+                status=Status.PENDING, confirm_by__lte=now, nik_hash=nik_hash
+            ).values_list("pk", flat=True)
+        )
+    for pk in sorted(pks):
+        _move(_locked(pk), Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+
+
+# --- Changing a booking ------------------------------------------------------------------
+@_retrying
+def confirm(*, code: str, now: datetime, actor: str, phone: str | None = None) -> Booking:
+    """Confirm a pending code and give it its queue number. Confirming twice is harmless."""
+    with transaction.atomic():
+        booking = _find_locked(code, phone)
+        if booking.status == Status.CONFIRMED:
+            return booking
+        if booking.status == Status.PENDING and booking.confirm_by <= now:
+            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+        elif booking.status == Status.EXPIRED and booking.queue_number is None:
+            pass  # lapsed earlier, unconfirmed
+        else:
+            _require(booking, Status.CONFIRMED, "confirm")
+            booking.queue_number = _next_queue_number(booking)
+            _move(
+                booking,
+                Status.CONFIRMED,
+                actor=actor,
+                now=now,
+                action="confirmed",
+                fields=["queue_number"],
+            )
+            return booking
+    raise ConfirmationLapsed(code=booking.code)
+
+
+@_retrying
+def cancel(
+    *, code: str, now: datetime, actor: str, phone: str | None = None, reason: str = ""
+) -> Booking:
+    """Cancel a booking and free its seats at once. Cancelling twice is harmless."""
+    with transaction.atomic():
+        booking = _find_locked(code, phone)
+        if booking.status == Status.CANCELLED:
+            return booking
+        _require(booking, Status.CANCELLED, "cancel")
+        _move(
+            booking,
+            Status.CANCELLED,
+            actor=actor,
+            now=now,
+            action="cancelled",
+            detail={"reason": reason[:200]} if reason else None,
+        )
+    return booking
+
+
+@_retrying
+def reschedule(
+    *,
+    code: str,
+    visit_date: date,
+    now: datetime,
+    actor: str,
+    phone: str | None = None,
+    hour: time | None = None,
+) -> Booking:
+    """Move a live booking to another day (and hour), freeing the old seats atomically."""
+    lapsed = False
+    with transaction.atomic():
+        booking = _find_locked(code, phone)
+        office = booking.office
+        if booking.status == Status.PENDING and booking.confirm_by <= now:
+            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+            lapsed = True
+        else:
+            if booking.status not in (Status.PENDING, Status.CONFIRMED):
+                raise WrongStatus(code=booking.code, status=booking.status, action="reschedule")
+            schedule = schedule_for(office, now)
+            check_reschedule(
+                done=booking.reschedules,
+                limit=office.max_reschedules,
+                visit_date=booking.visit_date,
+                cutoff_days=office.reschedule_cutoff_days,
+                today=schedule.today(now),
+            )
+            schedule.check_day(visit_date, now)
+            if hour is not None:
+                schedule.check_hour(visit_date, hour, now)
+            old_day, old_start = booking.visit_date, local_start(booking)
+            if visit_date == old_day and hour in (None, old_start):
+                raise SameSlot(day=old_day, hour=old_start)
+            _release(booking)  # first, so that a change of hour within a day can reuse it
+            start = _take_seats(
+                office, schedule, visit_date, Quota(booking.quota), booking.applicants, now, hour
+            )
+            if start is None:
+                if hour is not None:
+                    raise HourFull(day=visit_date, hour=hour)
+                raise DayFull(
+                    day=visit_date,
+                    next_day=availability.first_day_with_room(
+                        office,
+                        schedule,
+                        Quota(booking.quota),
+                        booking.applicants,
+                        now,
+                        after=visit_date,
+                    ),
+                )
+            booking.visit_date = visit_date
+            booking.requested_date = visit_date
+            booking.slot_at = schedule.slot_at(visit_date, start)
+            booking.reschedules += 1
+            booking.updated_at = now
+            fields = ["visit_date", "requested_date", "slot_at", "reschedules", "updated_at"]
+            if booking.status == Status.CONFIRMED:
+                booking.queue_number = _next_queue_number(booking)
+                fields.append("queue_number")
+            booking.save(update_fields=fields)
+            _record(
+                booking,
+                "rescheduled",
+                booking.status,
+                booking.status,
+                actor,
+                now,
+                {
+                    "from_date": old_day.isoformat(),
+                    "from_start": old_start.isoformat("minutes"),
+                    "to_date": visit_date.isoformat(),
+                    "to_start": start.isoformat("minutes"),
+                },
+            )
+    if lapsed:
+        raise ConfirmationLapsed(code=booking.code)
+    return booking
+
+
+@_retrying
+def check_in(*, code: str, now: datetime, actor: str) -> Booking:
+    """Record the applicant's arrival, on the day and at least 30 minutes early."""
+    with transaction.atomic():
+        booking = _find_locked(code, None)
+        if booking.status == Status.CHECKED_IN:
+            return booking
+        _require(booking, Status.CHECKED_IN, "check_in")
+        schedule = schedule_for(booking.office, now)
+        schedule.check_arrival(booking.visit_date, local_start(booking), now)
+        _move(booking, Status.CHECKED_IN, actor=actor, now=now, action="checked_in")
+    return booking
+
+
+# --- Jobs --------------------------------------------------------------------------------
+def lapse_unconfirmed(*, now: datetime, limit: int = 1000) -> int:
+    """Expire pending codes past their confirmation deadline; their seats return."""
+    pks = list(
+        Booking.objects.filter(status=Status.PENDING, confirm_by__lte=now)
+        .order_by("confirm_by")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_expire_one(pk, now, "lapsed", Status.PENDING) for pk in pks)
+
+
+def expire_late(*, now: datetime, limit: int = 1000) -> int:
+    """Void confirmed codes whose holder has not checked in by the arrival deadline."""
+    done = 0
+    leads = Office.objects.values_list("arrival_lead_minutes", flat=True).distinct()
+    for lead in sorted(set(leads)):
+        pks = list(
+            Booking.objects.filter(
+                status=Status.CONFIRMED,
+                office__arrival_lead_minutes=lead,
+                slot_at__lt=now + timedelta(minutes=lead),
+            ).values_list("pk", flat=True)[:limit]
+        )
+        done += sum(_expire_one(pk, now, "late", Status.CONFIRMED) for pk in pks)
+    return done
+
+
+@_retrying
+def _expire_one(pk: int, now: datetime, action: str, expected: Status) -> bool:
+    with transaction.atomic():
+        booking = _locked(pk)
+        if booking.status != expected:
+            return False  # somebody confirmed, cancelled or checked in meanwhile
+        if action == "lapsed" and booking.confirm_by > now:
+            return False
+        if action == "late":
+            lead = timedelta(minutes=booking.office.arrival_lead_minutes)
+            if now <= booking.slot_at - lead:
+                return False
+        actor = LAPSE_ACTOR if action == "lapsed" else LATE_ACTOR
+        _move(booking, Status.EXPIRED, actor=actor, now=now, action=action)
+    return True
+
+
+def sync_capacities(*, office: Office, now: datetime) -> None:
+    """Apply an office's capacities to the days already being booked.
+
+    Raising a capacity opens seats at once. Lowering one never cancels anybody: an hour
+    that already holds more keeps its bookings, and its capacity shrinks as they leave.
+    """
+    today = now.astimezone(ZoneInfo(office.timezone)).date()
+    with transaction.atomic():
+        for quota in Quota:
+            DayLoad.objects.filter(office=office, day__gte=today, quota=quota).update(
+                capacity=Greatest(F("taken"), Value(office.daily_capacity(quota)))
+            )
+        SlotLoad.objects.filter(office=office, day__gte=today).update(
+            capacity=Greatest(F("taken"), Value(office.capacity_per_hour))
+        )
+
+
+# --- Helpers -----------------------------------------------------------------------------
+def local_start(booking: Booking) -> time:
+    return booking.slot_at.astimezone(ZoneInfo(booking.office.timezone)).time()
+
+
+def _locking():
+    # Lock the booking row only: locking the joined office row too would make every
+    # change queue behind (and deadlock with) inserts that check the office foreign key.
+    return Booking.objects.select_for_update(of=("self",)).select_related("office", "service")
+
+
+def _locked(pk: int) -> Booking:
+    return _locking().get(pk=pk)
+
+
+def _find_locked(code: str, phone: str | None) -> Booking:
+    """The booking for `code`, locked. With `phone`, only its owner may find it, and a
+    stranger's code looks exactly like a code that does not exist."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise BookingNotFound()
+    try:
+        booking = _locking().get(code=normalized)
+    except Booking.DoesNotExist:
+        raise BookingNotFound() from None
+    if phone is not None and booking.phone != normalize_phone(phone):
+        raise BookingNotFound()
+    return booking
+
+
+def _require(booking: Booking, target: Status, action: str) -> None:
+    if target not in TRANSITIONS[Status(booking.status)]:
+        raise WrongStatus(code=booking.code, status=booking.status, action=action)
+
+
+def _move(
+    booking: Booking,
+    target: Status,
+    *,
+    actor: str,
+    now: datetime,
+    action: str,
+    detail: dict | None = None,
+    fields: list[str] | tuple = (),
+) -> None:
+    """Change a locked booking's status, giving its seats back when the move frees them."""
+    old = Status(booking.status)
+    if target not in TRANSITIONS[old]:
+        raise WrongStatus(code=booking.code, status=old, action=action)
+    booking.status = target
+    booking.updated_at = now
+    booking.save(update_fields=["status", "updated_at", *fields])
+    if frees_seats(old, target):
+        _release(booking)
+    _record(booking, action, old, target, actor, now, detail)
+
+
+def _next_queue_number(booking: Booking) -> str:
+    prefix = PRIORITY_PREFIX if booking.quota == Quota.PRIORITY else booking.service.queue_prefix
+    counter = QueueCounter.objects.filter(
+        office=booking.office, day=booking.visit_date, prefix=prefix
+    )
+    if not counter.update(last=F("last") + 1):
+        QueueCounter.objects.bulk_create(
+            [QueueCounter(office=booking.office, day=booking.visit_date, prefix=prefix)],
+            ignore_conflicts=True,
+        )
+        counter.update(last=F("last") + 1)
+    # Our update holds the counter's row lock until commit, so this reads our own number.
+    return queue_label(prefix, counter.values_list("last", flat=True).get())
+
+
+def _record(booking, action, old, new, actor, now, detail=None) -> None:
+    BookingEvent.objects.create(
+        booking=booking,
+        at=now,
+        action=action,
+        from_status=str(old or ""),
+        to_status=str(new),
+        actor=actor[:80],
+        detail={k: v for k, v in (detail or {}).items() if v is not None},
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "antrean.booking"
+    verbose_name = "Pemesanan antrean"

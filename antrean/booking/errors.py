@@ -1,0 +1,139 @@
+"""Why a booking request was refused.
+
+Every refusal is a `BookingError` with a stable `reason` (the key of its applicant-facing
+text in `antrean/content/messages.toml`) and `details` that the text can mention. The
+conversation and web layers show `explain(error, lang)`; they never parse exception text.
+Details never carry personal data beyond what the applicant just sent us.
+"""
+
+
+class BookingError(Exception):
+    reason = "booking_error"
+
+    def __init__(self, **details):
+        super().__init__(self.reason)
+        self.details = details
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.reason
+        shown = ", ".join(f"{k}={v!r}" for k, v in sorted(self.details.items()))
+        return f"{self.reason} ({shown})"
+
+
+# --- The applicant's data ------------------------------------------------------------------
+class InvalidName(BookingError):
+    reason = "name_invalid"  # why: empty | too_long | characters
+
+
+class InvalidBirthDate(BookingError):
+    reason = "birth_date_invalid"  # why: future | today | too_old
+
+
+class InvalidNik(BookingError):
+    reason = "nik_invalid"  # why: length | digits | province | region | date | mismatch | serial
+
+
+class InvalidPhone(BookingError):
+    reason = "phone_invalid"
+
+
+class InvalidApplicants(BookingError):
+    reason = "applicants_invalid"  # count, maximum
+
+
+class ServiceNotBookable(BookingError):
+    reason = "service_not_bookable"  # service (lost or damaged passports: interview first)
+
+
+class PriorityNotEligible(BookingError):
+    reason = "priority_not_eligible"
+
+
+# --- The asked day and hour ----------------------------------------------------------------
+class OutsideRegistrationHours(BookingError):
+    reason = "outside_registration_hours"  # opens, closes, next_opening
+
+
+class VisitDateInPast(BookingError):
+    reason = "visit_date_past"  # day, suggestion
+
+
+class DayClosed(BookingError):
+    reason = "day_closed"  # day, closure (Closure or None for a non-working weekday), suggestion
+
+
+class BeyondHorizon(BookingError):
+    reason = "beyond_horizon"  # day, last_day, horizon_days, suggestion
+
+
+class NoSlotsLeftToday(BookingError):
+    reason = "no_slots_left_today"  # day, suggestion
+
+
+class HourNotOffered(BookingError):
+    reason = "hour_not_offered"  # day, hour, hours (the hours still open that day)
+
+
+class HourFull(BookingError):
+    reason = "hour_full"  # day, hour
+
+
+class DayFull(BookingError):
+    reason = "day_full"  # day, next_day (None when nothing is free up to the horizon)
+
+
+class FullyBooked(BookingError):
+    reason = "fully_booked"  # from_day, last_day
+
+
+# --- One live booking per person -----------------------------------------------------------
+class AlreadyBooked(BookingError):
+    reason = "already_booked"  # code, office (its name), visit_date, slot_start, status
+
+
+class NikAlreadyBooked(BookingError):
+    reason = "nik_already_booked"
+
+
+# --- Changing an existing booking ----------------------------------------------------------
+class BookingNotFound(BookingError):
+    reason = "booking_not_found"
+
+
+class WrongStatus(BookingError):
+    reason = "wrong_status"  # status, action
+
+
+class ConfirmationLapsed(BookingError):
+    reason = "confirmation_lapsed"  # code
+
+
+class ArrivalTooLate(BookingError):
+    reason = "arrival_too_late"  # deadline (aware datetime, office time)
+
+
+class NotVisitDay(BookingError):
+    reason = "not_visit_day"  # visit_date
+
+
+class RescheduleLimit(BookingError):
+    reason = "reschedule_limit"  # limit
+
+
+class RescheduleTooLate(BookingError):
+    reason = "reschedule_too_late"  # last_day (the last day a change is still allowed)
+
+
+class SameSlot(BookingError):
+    reason = "same_slot"  # day, hour
+
+
+class OfficeUnavailable(BookingError):
+    reason = "office_unavailable"  # the office takes no bookings (inactive)
+
+
+class Busy(BookingError):
+    """The database stayed locked through every retry; nothing was written."""
+
+    reason = "busy"

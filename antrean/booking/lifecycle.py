@@ -1,0 +1,50 @@
+"""Booking statuses and the moves between them."""
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # code issued, not yet confirmed; holds its seat until confirm_by
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    SERVED = "served"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # lapsed unconfirmed, or arrived too late: the code is void
+    NO_SHOW = "no_show"
+    WAITLISTED = "waitlisted"
+
+
+# A person may hold one of these at a time (per phone and per NIK).
+LIVE = frozenset({Status.PENDING, Status.CONFIRMED, Status.CHECKED_IN})
+
+# Bookings in these statuses count against the capacity of their hour and day. A booking
+# leaving this set gives its seats back; one entering it takes them.
+HOLDS_SEATS = frozenset(
+    {Status.PENDING, Status.CONFIRMED, Status.CHECKED_IN, Status.SERVED, Status.NO_SHOW}
+)
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED, Status.EXPIRED}),
+    Status.CONFIRMED: frozenset(
+        {Status.CHECKED_IN, Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW}
+    ),
+    Status.CHECKED_IN: frozenset({Status.SERVED, Status.NO_SHOW}),
+    Status.WAITLISTED: frozenset({Status.PENDING, Status.CANCELLED, Status.EXPIRED}),
+    Status.SERVED: frozenset(),
+    Status.CANCELLED: frozenset(),
+    Status.EXPIRED: frozenset(),
+    Status.NO_SHOW: frozenset(),
+}
+
+
+def sources(target: Status) -> frozenset[Status]:
+    """The statuses a booking may move to `target` from."""
+    return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+
+
+def frees_seats(old: Status, new: Status) -> bool:
+    return old in HOLDS_SEATS and new not in HOLDS_SEATS
+
+
+def takes_seats(old: Status, new: Status) -> bool:
+    return old not in HOLDS_SEATS and new in HOLDS_SEATS

@@ -1,0 +1,61 @@
+"""Reading bookings: lookups and the operators' JSON shape (PRODUCT.md §4)."""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from antrean.booking.lifecycle import LIVE
+from antrean.booking.models import Booking
+
+
+def bookings(
+    *, phone: str | None = None, office_id: int | None = None, day: date | None = None
+) -> QuerySet[Booking]:
+    found = Booking.objects.select_related("office", "service").order_by(
+        "visit_date", "slot_at", "id"
+    )
+    if phone is not None:
+        found = found.filter(phone=phone)
+    if office_id is not None:
+        found = found.filter(office_id=office_id)
+    if day is not None:
+        found = found.filter(visit_date=day)
+    return found
+
+
+def live_booking(phone: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("office", "service")
+        .filter(phone=phone, status__in=list(LIVE))
+        .first()
+    )
+
+
+def booking_json(booking: Booking) -> dict:
+    zone = ZoneInfo(booking.office.timezone)
+
+    def when(value):
+        return value.astimezone(zone).isoformat() if value else None
+
+    return {
+        "code": booking.code,
+        "status": booking.status,
+        "office": booking.office_id,
+        "office_code": booking.office.code,
+        "phone": booking.phone,
+        "name": booking.name,
+        "birth_date": booking.birth_date.isoformat(),
+        "visit_date": booking.visit_date.isoformat(),
+        "slot_start": when(booking.slot_at),
+        "queue_number": booking.queue_number,
+        "service": booking.service.code,
+        "quota": booking.quota,
+        "applicants": booking.applicants,
+        "requested_date": booking.requested_date.isoformat() if booking.requested_date else None,
+        "channel": booking.channel,
+        "confirm_by": when(booking.confirm_by),
+        "reschedules": booking.reschedules,
+        "created_at": when(booking.created_at),
+        "updated_at": when(booking.updated_at),
+    }

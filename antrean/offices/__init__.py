@@ -1,0 +1,1 @@
+"""Reference data: immigration offices, their WhatsApp numbers, closures, service types."""

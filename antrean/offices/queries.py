@@ -1,0 +1,60 @@
+"""Reading offices: routing by WhatsApp number and the operators' JSON shape."""
+
+from antrean.offices.models import Office, WhatsAppNumber
+
+
+def office_for_number(phone_number_id: str) -> Office | None:
+    number = (
+        WhatsAppNumber.objects.select_related("office")
+        .filter(phone_number_id=phone_number_id)
+        .first()
+    )
+    return number.office if number else None
+
+
+def offices() -> list[Office]:
+    return list(Office.objects.prefetch_related("numbers").order_by("id"))
+
+
+def office_json(office: Office) -> dict:
+    numbers = list(office.numbers.all())
+    primary = office.primary_number
+    registration = None
+    if office.registration_opens_at and office.registration_closes_at:
+        registration = {
+            "opens": office.registration_opens_at.isoformat("minutes"),
+            "closes": office.registration_closes_at.isoformat("minutes"),
+        }
+    return {
+        "id": office.id,
+        "code": office.code,
+        "name": office.name,
+        "office_class": office.get_office_class_display(),
+        "city": office.city,
+        "province": office.province,
+        "timezone": office.timezone,
+        "phone_number_id": primary.phone_number_id if primary else None,
+        "display_phone_number": primary.display_phone_number if primary else None,
+        "whatsapp_numbers": [
+            {
+                "phone_number_id": n.phone_number_id,
+                "display_phone_number": n.display_phone_number,
+                "label": n.label,
+                "primary": n.is_primary,
+            }
+            for n in numbers
+        ],
+        "capacity_per_hour": office.capacity_per_hour,
+        "daily_capacity": {
+            "regular": office.daily_regular,
+            "percepatan": office.daily_percepatan,
+            "priority": office.daily_priority,
+        },
+        "working_days": [int(ch) for ch in office.working_days],
+        "opens_at": office.opens_at.isoformat("minutes"),
+        "closes_at": office.closes_at.isoformat("minutes"),
+        "horizon_days": office.horizon_days,
+        "registration_hours": registration,
+        "message_format": office.message_format,
+        "is_active": office.is_active,
+    }

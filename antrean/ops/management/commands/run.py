@@ -1,0 +1,51 @@
+"""`antrean run`: web server and worker together, for a single machine."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the worker together; SIGTERM or Ctrl-C stops both."
+
+    def handle(self, *args, **options):
+        base = [sys.executable, "-m", "antrean"]
+        children = {
+            "web": subprocess.Popen([*base, "serve"]),  # noqa: S603 (our own command)
+            "worker": subprocess.Popen([*base, "worker"]),  # noqa: S603
+        }
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    code = child.poll()
+                    if code is not None:
+                        self.stderr.write(f"antrean run: the {name} process exited ({code})")
+                        exit_code = code or 1
+                        stopping = True
+                        break
+                time.sleep(0.2)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            for child in children.values():
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        if exit_code:
+            sys.exit(exit_code)

@@ -1,0 +1,19 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from antrean.lib.env import envint
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (the Huey consumer, with its periodic jobs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=envint("WORKER_THREADS", 4),
+            help="worker threads (env WORKER_THREADS)",
+        )
+
+    def handle(self, *args, **options):
+        call_command("run_huey", workers=options["threads"], worker_type="thread")

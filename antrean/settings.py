@@ -1,0 +1,181 @@
+"""Settings, read from the environment (see the operating contract in README.md)."""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from antrean.lib.env import env, envbool, envint, envlist
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env("ANTREAN_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, or a random one kept in the data folder.
+
+    A deployment sets SECRET_KEY; a demo or test machine gets a key that survives
+    restarts (so sessions and encrypted fields stay readable) without anyone
+    having to invent one.
+    """
+    configured = env("SECRET_KEY")
+    if configured:
+        return configured
+    path = DATA_DIR / "secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "antrean.offices",
+    "antrean.booking",
+    "antrean.web",
+    "antrean.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "antrean.urls"
+WSGI_APPLICATION = "antrean.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------
+# SQLite by default; PostgreSQL (psycopg 3) when DATABASE_URL says so. Integrity lives in
+# the database (constraints and conditional updates), so both are correct under concurrency.
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'antrean.sqlite3'}"
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer. IMMEDIATE takes the write lock when a
+    # transaction begins, so two writers queue on the busy timeout instead of failing
+    # half-way with "database is locked". synchronous=FULL makes every commit durable
+    # before we acknowledge anything (a webhook 200 is a promise).
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", 30),
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            f"PRAGMA synchronous={env('SQLITE_SYNCHRONOUS', 'FULL')};"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA temp_store=MEMORY;"
+        ),
+    }
+    # Tests use a file, not memory: the concurrency tests open it from many processes.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work -----------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    HUEY = {
+        "name": "antrean",
+        "huey_class": "huey.RedisHuey",
+        "url": REDIS_URL,
+        "immediate": False,
+        "utc": True,
+        "consumer": {"workers": envint("WORKER_THREADS", 4), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "name": "antrean",
+        "huey_class": "huey.SqliteHuey",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "utc": True,
+        "consumer": {"workers": envint("WORKER_THREADS", 4), "worker_type": "thread"},
+    }
+
+# --- Personal data -------------------------------------------------------------------------
+# Fernet keys (comma-separated, newest first) encrypt NIK, birth dates and addresses at rest;
+# FIELD_HASH_KEY keys the hash used for exact-match lookups. Unset, both derive from
+# SECRET_KEY so a demo works; a deployment sets them (and keeps them out of the database).
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = env("FIELD_HASH_KEY")
+
+# --- WhatsApp Cloud API --------------------------------------------------------------------
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET")
+WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
+WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN")
+WHATSAPP_API_URL = env("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
+
+# --- Booking defaults ----------------------------------------------------------------------
+# How long a fresh booking code may stay unconfirmed before it lapses (an office may differ).
+BOOKING_CONFIRM_MINUTES = envint("BOOKING_CONFIRM_MINUTES", 60)
+
+# --- Auth, i18n, static --------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve app static files straight from the package, so no collectstatic step is needed to
+# start; `antrean collectstatic` still works for a deployment that wants compressed copies.
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"level": env("LOG_LEVEL", "INFO")},
+    },
+}

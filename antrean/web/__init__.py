@@ -1,0 +1,1 @@
+"""Public pages: the office list with free places, and the health check."""

@@ -1,0 +1,111 @@
+"""Fixtures shared by every app's tests.
+
+The reference office is small on purpose, so tests can fill it: Monday to Friday,
+08.00-12.00 WIB (four hourly slots of 3 seats), 10 regular seats a day, a 14-day horizon.
+`now` is Monday 9 August 2027, 06.00 WIB; Tuesday 17 August (Independence Day) is closed.
+"""
+
+import datetime
+import itertools
+from zoneinfo import ZoneInfo
+
+import pytest
+
+WIB = ZoneInfo("Asia/Jakarta")
+WITA = ZoneInfo("Asia/Makassar")
+WIT = ZoneInfo("Asia/Jayapura")
+NOW = datetime.datetime(2027, 8, 9, 6, 0, tzinfo=WIB)  # a Monday
+BIRTH = datetime.date(1987, 1, 25)
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def make_office(db):
+    from antrean.offices.models import Office, WhatsAppNumber
+
+    def make(**fields):
+        n = next(_numbers)
+        values = {
+            "code": f"office-{n}",
+            "name": f"Kantor Imigrasi Uji {n}",
+            "office_class": "I_NON_TPI",
+            "city": "Jakarta Pusat",
+            "province": "DKI Jakarta",
+            "timezone": "Asia/Jakarta",
+            "working_days": "12345",
+            "opens_at": datetime.time(8, 0),
+            "closes_at": datetime.time(12, 0),
+            "capacity_per_hour": 3,
+            "daily_regular": 10,
+            "daily_percepatan": 2,
+            "daily_priority": 2,
+            "horizon_days": 14,
+            "confirm_minutes": 60,
+        }
+        values.update(fields)
+        office = Office.objects.create(**values)
+        WhatsAppNumber.objects.create(
+            office=office,
+            phone_number_id=f"9{n:014d}",
+            display_phone_number=f"+62 811-9000-{n:04d}",
+            is_primary=True,
+        )
+        return office
+
+    return make
+
+
+@pytest.fixture
+def office(make_office):
+    return make_office()
+
+
+@pytest.fixture
+def service(db):
+    from antrean.offices.models import ServiceType
+
+    return ServiceType.objects.get(code="baru")
+
+
+@pytest.fixture
+def services(db):
+    from antrean.offices.models import ServiceType
+
+    return {s.code: s for s in ServiceType.objects.all()}
+
+
+_phones = itertools.count(10_000_000)
+
+
+def new_phone() -> str:
+    """A valid, unused Indonesian mobile number as WhatsApp writes it (62812xxxxxxxx)."""
+    return f"62812{next(_phones):08d}"
+
+
+@pytest.fixture
+def book(office, service, now):
+    """Book with sensible defaults; any argument of `actions.book` may be overridden."""
+    from antrean.booking import actions
+
+    def _book(**overrides):
+        args = {
+            "office": office,
+            "service": service,
+            "phone": new_phone(),
+            "name": "Budi Santoso",
+            "birth_date": BIRTH,
+            "now": now,
+            "channel": "whatsapp",
+            "actor": "test",
+            "visit_date": datetime.date(2027, 8, 10),
+        }
+        args.update(overrides)
+        return actions.book(**args)
+
+    return _book
