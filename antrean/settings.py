@@ -140,9 +140,6 @@ WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN")
 WHATSAPP_API_URL = env("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
 
-# --- Booking defaults ----------------------------------------------------------------------
-# How long a fresh booking code may stay unconfirmed before it lapses (an office may differ).
-BOOKING_CONFIRM_MINUTES = envint("BOOKING_CONFIRM_MINUTES", 60)
 
 # --- Auth, i18n, static --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,6 +157,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -176,6 +174,11 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "huey": {"level": env("LOG_LEVEL", "INFO")},
+        # Huey's own handler would print every line twice; its per-run INFO lines are noise.
+        "huey": {
+            "handlers": ["stderr"],
+            "level": env("HUEY_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
     },
 }

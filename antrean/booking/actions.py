@@ -20,7 +20,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, Least
 
 from antrean.booking import availability
@@ -158,8 +158,7 @@ def book(
     )
 
     with transaction.atomic():
-        _lapse_stale(phone=phone, nik_hash=nik_hash, now=now)
-        _refuse_second_live_booking(phone=phone, nik_hash=nik_hash)
+        _make_way_for(phone=phone, nik_hash=nik_hash, now=now)
         day, start, moved_from = _place(
             office, schedule, quota, applicants, visit_date, hour, now, move_if_full
         )
@@ -264,7 +263,7 @@ def _claim_day(office: Office, day: date, quota: Quota, seats: int) -> bool:
 def _slot_loads(office: Office, schedule: Schedule, day: date) -> dict[time, SlotLoad]:
     """The day's hour counters, creating the ones not yet used."""
     loads = {load.start: load for load in SlotLoad.objects.filter(office=office, day=day)}
-    missing = [start for start in schedule.slot_starts() if start not in loads]
+    missing = [start for start in schedule.slots if start not in loads]
     if missing:
         SlotLoad.objects.bulk_create(
             [
@@ -314,9 +313,24 @@ def _insert(booking: Booking) -> None:
     raise RuntimeError("could not draw an unused booking code")
 
 
+def _make_way_for(*, phone: str, nik_hash: str | None, now: datetime) -> None:
+    """Refuse a person who already holds a live booking - after expiring their own pending
+    code that passed its deadline, which must not block them (the periodic job may not
+    have reached it yet)."""
+    person = Q(phone=phone) | Q(nik_hash=nik_hash) if nik_hash else Q(phone=phone)
+    for booking in Booking.objects.filter(person, status__in=list(LIVE)).order_by("pk"):
+        if booking.status == Status.PENDING and booking.confirm_by <= now:
+            _move(_locked(booking.pk), Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+        else:
+            _refuse_second_live_booking(phone=phone, nik_hash=nik_hash)
+
+
 def _refuse_second_live_booking(*, phone: str, nik_hash: str | None) -> None:
     existing = (
-        Booking.objects.select_related("office").filter(phone=phone, status__in=list(LIVE)).first()
+        Booking.objects.select_related("office")
+        .filter(phone=phone, status__in=list(LIVE))
+        .order_by()
+        .first()
     )
     if existing is not None:
         raise AlreadyBooked(
@@ -328,20 +342,6 @@ def _refuse_second_live_booking(*, phone: str, nik_hash: str | None) -> None:
         )
     if nik_hash and Booking.objects.filter(nik_hash=nik_hash, status__in=list(LIVE)).exists():
         raise NikAlreadyBooked()
-
-
-def _lapse_stale(*, phone: str, nik_hash: str | None, now: datetime) -> None:
-    """A pending code past its deadline must not block its owner from booking again."""
-    stale = Booking.objects.filter(status=Status.PENDING, confirm_by__lte=now, phone=phone)
-    pks = set(stale.values_list("pk", flat=True))
-    if nik_hash:
-        pks |= set(
-            Booking.objects.filter(
-                status=Status.PENDING, confirm_by__lte=now, nik_hash=nik_hash
-            ).values_list("pk", flat=True)
-        )
-    for pk in sorted(pks):
-        _move(_locked(pk), Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
 
 
 # --- Changing a booking ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from antrean.booking.errors import (
@@ -94,7 +95,8 @@ class Schedule:
         return self.today(now) + timedelta(days=self.horizon_days)
 
     # --- hours ---------------------------------------------------------------------------
-    def slot_starts(self) -> tuple[time, ...]:
+    @cached_property
+    def slots(self) -> tuple[time, ...]:
         """Every hourly slot of a working day, in order; a slot ends by closing time."""
         starts = []
         cursor = datetime.combine(date(2000, 1, 3), self.opens)
@@ -115,7 +117,7 @@ class Schedule:
         """The slots of `day` that can still be booked: open, and not past arrival time."""
         if not self.is_open(day):
             return []
-        return [s for s in self.slot_starts() if now < self.arrival_deadline(day, s)]
+        return [s for s in self.slots if now < self.arrival_deadline(day, s)]
 
     # --- days ----------------------------------------------------------------------------
     def is_open(self, day: date) -> bool:

@@ -48,8 +48,8 @@ def at(day: date, hour: int, minute: int = 0, zone=WIB) -> datetime:
 
 class TestHours:
     def test_slots_run_hourly_from_opening_and_end_by_closing(self):
-        assert schedule().slot_starts() == (time(8), time(9), time(10), time(11))
-        assert schedule(closes=time(11, 30)).slot_starts() == (time(8), time(9), time(10))
+        assert schedule().slots == (time(8), time(9), time(10), time(11))
+        assert schedule(closes=time(11, 30)).slots == (time(8), time(9), time(10))
 
     def test_a_slot_can_be_booked_until_its_arrival_deadline(self):
         rules = schedule()

@@ -16,4 +16,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        queue = settings.HUEY["huey_class"].rsplit(".", 1)[-1]
+        self.stdout.write(f"antrean worker: {options['threads']} thread(s), queue {queue}")
+        self.stdout.flush()
         call_command("run_huey", workers=options["threads"], worker_type="thread")

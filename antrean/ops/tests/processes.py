@@ -1,0 +1,105 @@
+"""Start our own commands as real processes, the way an operator would."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ANTREAN = str(Path(sys.executable).with_name("antrean"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(data_dir: Path, **extra) -> dict:
+    env = dict(os.environ, ANTREAN_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **extra)
+    if "DATABASE_URL" not in extra:
+        env.pop("DATABASE_URL", None)  # a SQLite file of its own under data_dir
+    return env
+
+
+def prepare(env: dict) -> None:
+    subprocess.run([ANTREAN, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([ANTREAN, "seed-demo"], env=env, check=True, capture_output=True)
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    out = log.open("wb")
+    return subprocess.Popen([ANTREAN, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def get(url: str, timeout: float = 2.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_for(url: str, timeout: float = 30.0) -> tuple[int, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return get(url)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _parents() -> dict[int, int]:
+    """Each running process's parent, from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def children(pid: int) -> set[int]:
+    return {child for child, parent in _parents().items() if parent == pid}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`."""
+    parents = _parents()
+    found, frontier = set(), {pid}
+    while frontier:
+        children = {child for child, parent in parents.items() if parent in frontier}
+        frontier = children - found
+        found |= children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen, timeout: float = 30.0) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise

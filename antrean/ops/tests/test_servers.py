@@ -1,0 +1,97 @@
+"""`antrean serve`, `antrean worker` and `antrean run` as real processes."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from antrean.ops.tests.processes import (
+    alive,
+    children,
+    descendants,
+    environment,
+    free_port,
+    prepare,
+    start,
+    stop,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(tmp_path):
+    env = environment(tmp_path / "data")
+    prepare(env)
+    return env
+
+
+def test_serve_answers_on_host_and_port_and_stops_on_sigterm(env, tmp_path):
+    port = free_port()
+    server = start(["serve"], dict(env, PORT=str(port)), tmp_path / "serve.log")
+    try:
+        status, body = wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert (status, body) == (200, '{"status": "ok", "database": "ok"}')
+        status, page = wait_for(f"http://127.0.0.1:{port}/")
+        assert status == 200 and "Kantor Imigrasi Kelas I Khusus TPI Batam" in page
+        status, _ = wait_for(f"http://127.0.0.1:{port}/static/web/site.css")
+        assert status == 200
+    finally:
+        code = stop(server)
+    assert code == 0, (tmp_path / "serve.log").read_text()
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
+    port, dead = free_port(), free_port()
+    env = environment(
+        tmp_path / "data", DATABASE_URL=f"postgres://nobody@127.0.0.1:{dead}/none", PORT=str(port)
+    )
+    server = start(["serve"], env, tmp_path / "serve.log")
+    try:
+        status, body = wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert status == 503
+        assert "unreachable" in body
+    finally:
+        stop(server)
+
+
+def test_worker_starts_and_stops_cleanly(env, tmp_path):
+    worker = start(["worker"], env, tmp_path / "worker.log")
+    time.sleep(3)
+    assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+    assert stop(worker) == 0
+    assert "antrean worker: 4 thread(s), queue SqliteHuey" in (tmp_path / "worker.log").read_text()
+
+
+def test_run_starts_web_and_worker_and_sigterm_stops_every_process(env, tmp_path):
+    port = free_port()
+    runner = start(["run"], dict(env, PORT=str(port)), tmp_path / "run.log")
+    try:
+        status, _ = wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200
+        family = descendants(runner.pid)
+        assert len(family) >= 3  # serve, its granian worker(s), and the worker
+    finally:
+        code = stop(runner)
+    assert code == 0, (tmp_path / "run.log").read_text()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in family if alive(pid)]
+
+
+def test_run_stops_everything_when_one_part_dies(env, tmp_path):
+    port = free_port()
+    runner = start(["run"], dict(env, PORT=str(port)), tmp_path / "run.log")
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        time.sleep(1)
+        worker = max(children(runner.pid))  # started second
+        os.kill(worker, signal.SIGKILL)
+        assert runner.wait(timeout=30) != 0
+    finally:
+        if runner.poll() is None:
+            stop(runner)
+    assert "exited" in (tmp_path / "run.log").read_text()
