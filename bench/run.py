@@ -201,6 +201,7 @@ def main() -> None:
         ],
     }
     out = ROOT / "bench" / "results" / f"{datetime.date.today()}-booking-{connection.vendor}.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"\nrecorded in {out.relative_to(ROOT)}")
 

@@ -6,6 +6,10 @@ conversation and web layers show `explain(error, lang)`; they never parse except
 Details never carry personal data beyond what the applicant just sent us.
 """
 
+# Details that repeat the applicant's personal data back to them: fine in the reply they
+# read, never in a log line, so `str(error)` names them without their values.
+PERSONAL_DETAILS = frozenset({"birth_date", "expected", "found"})
+
 
 class BookingError(Exception):
     reason = "booking_error"
@@ -17,7 +21,10 @@ class BookingError(Exception):
     def __str__(self) -> str:
         if not self.details:
             return self.reason
-        shown = ", ".join(f"{k}={v!r}" for k, v in sorted(self.details.items()))
+        shown = ", ".join(
+            f"{key}=…" if key in PERSONAL_DETAILS else f"{key}={value!r}"
+            for key, value in sorted(self.details.items())
+        )
         return f"{self.reason} ({shown})"
 
 

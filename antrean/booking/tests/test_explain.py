@@ -132,3 +132,12 @@ def test_working_days_are_described_as_people_say_them():
     assert describe_weekdays((1, 2, 3, 4, 5), "id") == "Senin–Jumat"
     assert describe_weekdays((1, 3, 5), "en") == "Monday, Wednesday and Friday"
     assert describe_weekdays(range(1, 8), "id") == "setiap hari"
+
+
+def test_the_text_of_a_refusal_keeps_personal_data_out_of_logs():
+    logged = str(errors.InvalidNik(why="mismatch", expected="250187", found="260187"))
+    assert "250187" not in logged and "260187" not in logged and "mismatch" in logged
+    assert "1987" not in str(errors.InvalidBirthDate(why="future", birth_date=date(1987, 1, 25)))
+    assert "2027-08-10" in str(errors.HourFull(day=D, hour=time(9))) or "2027, 8, 10" in str(
+        errors.HourFull(day=D, hour=time(9))
+    )
