@@ -20,6 +20,18 @@ BIRTH = datetime.date(1987, 1, 25)
 _numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _huey_in_memory():
+    """Tasks enqueued by code under test wait in memory; tests run the work directly."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    original = HUEY.storage
+    HUEY.storage = MemoryStorage(HUEY.name)
+    yield
+    HUEY.storage = original
+
+
 @pytest.fixture
 def now():
     return NOW

@@ -1,11 +1,13 @@
 """Settings, read from the environment (see the operating contract in README.md)."""
 
+import hashlib
+import json
 import secrets
 from pathlib import Path
 
 import dj_database_url
 
-from antrean.lib.env import env, envbool, envint, envlist
+from antrean.lib.env import env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env("ANTREAN_DATA_DIR", str(BASE_DIR / "var")))
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "antrean.offices",
     "antrean.booking",
+    "antrean.whatsapp",
     "antrean.web",
     "antrean.ops",
 ]
@@ -135,11 +138,39 @@ FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
 FIELD_HASH_KEY = env("FIELD_HASH_KEY")
 
 # --- WhatsApp Cloud API --------------------------------------------------------------------
-WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET")
-WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN")
-WHATSAPP_API_URL = env("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
-
+WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
+# Without an access token, replies go to the built-in simulator (/simulator/): it plays the
+# Graph API on this server and signs the webhook payloads it sends, so the demo runs the
+# production code path end to end.
+WHATSAPP_SIMULATOR = envbool("WHATSAPP_SIMULATOR", not WHATSAPP_ACCESS_TOKEN)
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET") or (
+    hashlib.sha256(f"antrean simulator {SECRET_KEY}".encode()).hexdigest()
+    if WHATSAPP_SIMULATOR
+    else ""
+)
+_SIMULATOR_HOST = env("HOST", "127.0.0.1").replace("0.0.0.0", "127.0.0.1")  # noqa: S104
+WHATSAPP_API_URL = (
+    env("WHATSAPP_API_URL")
+    or (
+        f"http://{_SIMULATOR_HOST}:{envint('PORT', 8000)}/simulator/graph/v23.0"
+        if WHATSAPP_SIMULATOR
+        else "https://graph.facebook.com/v23.0"
+    )
+).rstrip("/")
+WHATSAPP_TIMEOUT = envfloat("WHATSAPP_TIMEOUT", 10.0)  # seconds per Graph API call
+WHATSAPP_THROUGHPUT = min(envint("WHATSAPP_THROUGHPUT", 80), 1000)  # messages/s per number
+WHATSAPP_PAIR_INTERVAL = envfloat("WHATSAPP_PAIR_INTERVAL", 6.0)  # seconds per message to one
+WHATSAPP_PAIR_BURST = envint("WHATSAPP_PAIR_BURST", 5)  # ... after a short burst
+WHATSAPP_SEND_LEASE = envint("WHATSAPP_SEND_LEASE", 60)  # seconds a sender holds a chat
+WHATSAPP_GIVE_UP_HOURS = envint("WHATSAPP_GIVE_UP_HOURS", 24)  # retry failing sends this long
+# Templates for messages sent more than 24 hours after the person last wrote. Names and
+# languages as approved in WhatsApp Manager; the body parameters are filled in order.
+WHATSAPP_TEMPLATES = json.loads(env("WHATSAPP_TEMPLATES", "{}")) or {
+    "reminder": {"name": "antrean_pengingat", "language": "id"},
+    "passport_ready": {"name": "antrean_paspor_selesai", "language": "id"},
+    "notice": {"name": "antrean_pemberitahuan", "language": "id"},
+}
 
 # --- Auth, i18n, static --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -54,6 +54,14 @@ def decrypt(token: str) -> str:
     return _box().decrypt(token.encode()).decode()
 
 
+def encrypt_bytes(plain: bytes) -> bytes:
+    return _box().encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _box().decrypt(token)
+
+
 def reencrypt(token: str) -> str:
     """The same plaintext under the newest key (for key rotation)."""
     return _box().rotate(token.encode()).decode()

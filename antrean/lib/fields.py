@@ -5,6 +5,7 @@ store a `lookup_hash` beside a value that must be found by exact match.
 """
 
 import datetime
+import json
 
 from django.db import models
 
@@ -36,3 +37,19 @@ class EncryptedDateField(EncryptedTextField):
         if isinstance(value, datetime.date):
             value = value.isoformat()
         return super().get_prep_value(value)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (dict, list, ...) stored encrypted."""
+
+    def from_db_value(self, value, expression, connection):
+        plain = super().from_db_value(value, expression, connection)
+        return None if plain is None else json.loads(plain)
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return crypto.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
