@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "antrean.offices",
     "antrean.booking",
     "antrean.whatsapp",
+    "antrean.simulator",
     "antrean.web",
     "antrean.ops",
 ]

@@ -1,6 +1,7 @@
 import logging
 from itertools import groupby
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -52,4 +53,8 @@ def home(request):
         (province, list(items))
         for province, items in groupby(cards, key=lambda card: card["office"].province)
     ]
-    return render(request, "web/home.html", {"provinces": provinces})
+    return render(
+        request,
+        "web/home.html",
+        {"provinces": provinces, "simulator": settings.WHATSAPP_SIMULATOR},
+    )

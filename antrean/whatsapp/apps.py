@@ -5,3 +5,6 @@ class WhatsAppConfig(AppConfig):
     name = "antrean.whatsapp"
     label = "whatsapp"
     verbose_name = "WhatsApp"
+
+    def ready(self):
+        from antrean.whatsapp import checks  # noqa: F401 (registers the system check)

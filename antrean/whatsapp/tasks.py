@@ -54,16 +54,23 @@ def sweep(now: datetime, *, startup: bool = False) -> tuple[int, int]:
     for contact_id in to_process:
         process_contact_task(contact_id)
     lease = timedelta(seconds=settings.WHATSAPP_SEND_LEASE)
-    due = OutboundMessage.objects.filter(
-        Q(state__in=["queued", "retry"], not_before__lte=now - age)
-        | Q(state="sending", sending_since__lte=now - lease)
-    ).values_list("contact_id", flat=True)
-    free = Contact.objects.filter(
-        Q(deliver_lease_until__isnull=True) | Q(deliver_lease_until__lt=now), pk__in=due
-    ).values_list("pk", flat=True)
-    to_deliver = sorted(set(free))
+    interrupted = (
+        Q(state="sending") if startup else Q(state="sending", sending_since__lte=now - lease)
+    )
+    due = set(
+        OutboundMessage.objects.filter(
+            Q(state__in=["queued", "retry"], not_before__lte=now - age) | interrupted
+        ).values_list("contact_id", flat=True)
+    )
+    leases = dict(Contact.objects.filter(pk__in=due).values_list("pk", "deliver_lease_until"))
+    to_deliver = sorted(pk for pk, until in leases.items() if until is None or until < now)
     for contact_id in to_deliver:
         deliver_task(contact_id)
+    if startup:
+        # Chats still leased by a worker that died: deliver them when its lease runs out.
+        for contact_id, until in leases.items():
+            if until is not None and until >= now:
+                deliver_later(contact_id, (until - now).total_seconds() + 0.5)
     if to_process or to_deliver:
         log.info("sweep: %d chat(s) to process, %d to deliver", len(to_process), len(to_deliver))
     return len(to_process), len(to_deliver)

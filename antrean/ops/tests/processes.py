@@ -20,10 +20,26 @@ def free_port() -> int:
 
 
 def environment(data_dir: Path, **extra) -> dict:
+    """The environment of a fresh installation: its own data folder, and its own database
+    (a SQLite file there, or a new database on the suite's PostgreSQL server)."""
     env = dict(os.environ, ANTREAN_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **extra)
     if "DATABASE_URL" not in extra:
-        env.pop("DATABASE_URL", None)  # a SQLite file of its own under data_dir
+        env.pop("DATABASE_URL", None)
+        suite_database = os.environ.get("DATABASE_URL", "")
+        if suite_database.startswith("postgres"):
+            env["DATABASE_URL"] = _fresh_postgres_database(suite_database)
     return env
+
+
+def _fresh_postgres_database(url: str) -> str:
+    import uuid
+
+    import psycopg
+
+    name = f"e2e_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def prepare(env: dict) -> None:

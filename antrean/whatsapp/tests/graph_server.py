@@ -5,10 +5,12 @@ records every request, and can be told to fail the next calls the way Meta does:
 429 with Meta's error bodies, permanent 4xx errors, or hanging past the client's timeout.
 """
 
+import contextlib
 import itertools
 import json
 import threading
 import time
+import urllib.request
 from email.parser import BytesParser
 from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,12 +47,13 @@ class Failure:
     """One scripted answer: a status and body, or a hang of `hang` seconds; `only` limits
     it to requests whose path ends so (e.g. "/messages")."""
 
-    def __init__(self, status=500, body=None, hang=0.0, headers=None, only=""):
+    def __init__(self, status=500, body=None, hang=0.0, headers=None, only="", accept=False):
         self.status, self.body, self.hang, self.headers = status, body, hang, headers or {}
         self.only = only
+        self.accept = accept  # with `hang`: Meta took the message, the answer never came
 
     def on(self, suffix: str) -> "Failure":
-        return Failure(self.status, self.body, self.hang, self.headers, only=suffix)
+        return Failure(self.status, self.body, self.hang, self.headers, suffix, self.accept)
 
 
 THROUGHPUT = Failure(429, meta_error(130429, "Rate limit hit"), headers={"Retry-After": "1"})
@@ -69,6 +72,7 @@ class GraphServer:
         self.accepted: list[dict] = []  # messages we answered 200 with an id
         self.media: dict[str, tuple[bytes, str]] = {}
         self.failures: list[Failure] = []
+        self.webhook: tuple[str, str] | None = None  # (url, app secret) for status updates
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -100,6 +104,41 @@ class GraphServer:
     def sent_bodies(self) -> list[dict]:
         return [r["json"] for r in self.accepted]
 
+    def report_sent(self, record: dict) -> None:
+        """Like Meta: a signed `sent` status webhook, soon after accepting a message."""
+        if self.webhook is None:
+            return
+        from antrean.simulator import cloud
+        from antrean.whatsapp.signature import sign
+
+        url, secret = self.webhook
+        number = record["path"].strip("/").split("/")[1]
+        body = cloud.dumps(
+            cloud.status_envelope(
+                number,
+                "6281100000000",
+                wamid=record["wamid"],
+                status="sent",
+                recipient=record["json"].get("to", ""),
+                opaque=record["json"].get("biz_opaque_callback_data", ""),
+            )
+        )
+
+        def post():
+            request = urllib.request.Request(
+                url,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Hub-Signature-256": sign(body, secret),
+                },
+            )
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(request, timeout=10).close()
+
+        threading.Thread(target=post, daemon=True).start()
+
     # --- the API ------------------------------------------------------------------------
     def _handler(self):
         graph = self
@@ -118,7 +157,15 @@ class GraphServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def _scripted(self) -> bool:
+            def _accept(self, record) -> str:
+                wamid = f"wamid.TEST{next(graph._ids):06d}"
+                record["wamid"] = wamid
+                with graph.lock:
+                    graph.accepted.append(record)
+                graph.report_sent(record)
+                return wamid
+
+            def _scripted(self, record=None) -> bool:
                 with graph.lock:
                     failure = next((f for f in graph.failures if self.path.endswith(f.only)), None)
                     if failure is not None:
@@ -126,6 +173,8 @@ class GraphServer:
                 if failure is None:
                     return False
                 if failure.hang:
+                    if failure.accept and record is not None:
+                        self._accept(record)
                     time.sleep(failure.hang)
                     self.close_connection = True
                     return True  # never answered: the client times out
@@ -147,13 +196,10 @@ class GraphServer:
                     record["json"] = json.loads(raw)
                 with graph.lock:
                     graph.requests.append(record)
-                if not self._authorized() or self._scripted():
+                if not self._authorized() or self._scripted(record):
                     return
                 if len(parts) == 3 and parts[2] == "messages":
-                    wamid = f"wamid.TEST{next(graph._ids):06d}"
-                    record["wamid"] = wamid
-                    with graph.lock:
-                        graph.accepted.append(record)
+                    wamid = self._accept(record)
                     to = record["json"].get("to", "")
                     self._reply(
                         200,

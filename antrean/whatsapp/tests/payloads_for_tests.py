@@ -1,89 +1,64 @@
-"""Cloud API webhook bodies as Meta sends them, for our numbers and people."""
+"""Cloud API webhook bodies for our numbers and people, signed as Meta signs them."""
 
-import itertools
-import json
-import time
-
+from antrean.simulator import cloud
 from antrean.whatsapp.signature import sign
 
 SECRET = "test-app-secret"
-_ids = itertools.count(1)
+DISPLAY = "6281100000000"
+envelope = cloud.envelope
+body_of = cloud.dumps
 
 
-def envelope(value: dict, field: str = "messages") -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": field, "value": value}]}],
-    }
-
-
-def _value(phone_number_id: str, wa_id: str, message: dict, name: str = "Pemohon") -> dict:
-    return {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "6281100000000", "phone_number_id": phone_number_id},
-        "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-        "messages": [message],
-    }
-
-
-def _base(wa_id: str, kind: str, wamid: str | None, timestamp: int | None) -> dict:
-    return {
-        "from": wa_id,
-        "id": wamid or f"wamid.IN{next(_ids):08d}",
-        "timestamp": str(timestamp or int(time.time())),
-        "type": kind,
-    }
+def _message(phone_number_id, wa_id, **fields) -> dict:
+    message = cloud.inbound_message(wa_id=wa_id, **fields)
+    return cloud.message_envelope(phone_number_id, DISPLAY, message, profile_name="Pemohon")
 
 
 def text(phone_number_id, wa_id, body, *, wamid=None, timestamp=None) -> dict:
-    message = _base(wa_id, "text", wamid, timestamp) | {"text": {"body": body}}
-    return envelope(_value(phone_number_id, wa_id, message))
-
-
-def button(phone_number_id, wa_id, reply_id, title, *, wamid=None, timestamp=None) -> dict:
-    message = _base(wa_id, "interactive", wamid, timestamp) | {
-        "interactive": {"type": "button_reply", "button_reply": {"id": reply_id, "title": title}}
-    }
-    return envelope(_value(phone_number_id, wa_id, message))
-
-
-def image(phone_number_id, wa_id, media_id, *, wamid=None, timestamp=None) -> dict:
-    message = _base(wa_id, "image", wamid, timestamp) | {
-        "image": {"id": media_id, "mime_type": "image/jpeg", "sha256": "x"}
-    }
-    return envelope(_value(phone_number_id, wa_id, message))
-
-
-def other(phone_number_id, wa_id, kind, content, *, wamid=None) -> dict:
-    message = _base(wa_id, kind, wamid, None) | {kind: content}
-    return envelope(_value(phone_number_id, wa_id, message))
-
-
-def status(phone_number_id, wamid, state, *, opaque="", error=None, timestamp=None) -> dict:
-    item = {
-        "id": wamid,
-        "status": state,
-        "timestamp": str(timestamp or int(time.time())),
-        "recipient_id": "6281200000000",
-    }
-    if opaque:
-        item["biz_opaque_callback_data"] = opaque
-    if error:
-        item["errors"] = [error]
-    return envelope(
-        {
-            "messaging_product": "whatsapp",
-            "metadata": {
-                "display_phone_number": "6281100000000",
-                "phone_number_id": phone_number_id,
-            },
-            "statuses": [item],
-        }
+    return _message(
+        phone_number_id, wa_id, kind="text", text=body, wamid=wamid, timestamp=timestamp
     )
 
 
-def body_of(payload: dict) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
+def button(phone_number_id, wa_id, reply_id, title, *, wamid=None, timestamp=None) -> dict:
+    return _message(
+        phone_number_id,
+        wa_id,
+        kind="button_reply",
+        text=title,
+        reply_id=reply_id,
+        wamid=wamid,
+        timestamp=timestamp,
+    )
+
+
+def image(phone_number_id, wa_id, media_id, *, wamid=None, timestamp=None) -> dict:
+    return _message(
+        phone_number_id,
+        wa_id,
+        kind="image",
+        media_id=media_id,
+        mime_type="image/jpeg",
+        wamid=wamid,
+        timestamp=timestamp,
+    )
+
+
+def other(phone_number_id, wa_id, kind, *, wamid=None) -> dict:
+    return _message(phone_number_id, wa_id, kind=kind, wamid=wamid)
+
+
+def status(phone_number_id, wamid, state, *, opaque="", error=None, timestamp=None) -> dict:
+    return cloud.status_envelope(
+        phone_number_id,
+        DISPLAY,
+        wamid=wamid,
+        status=state,
+        recipient="6281200000000",
+        opaque=opaque,
+        error=error,
+        timestamp=timestamp,
+    )
 
 
 def post(client, payload, *, secret: str = SECRET, raw: bytes | None = None):

@@ -17,8 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from django.conf import settings
+        from django.utils import timezone
+
+        from antrean.whatsapp.tasks import sweep
 
         queue = settings.HUEY["huey_class"].rsplit(".", 1)[-1]
         self.stdout.write(f"antrean worker: {options['threads']} thread(s), queue {queue}")
+        # Whatever a killed worker or web process left half-done is handed out again first.
+        to_process, to_deliver = sweep(timezone.now(), startup=True)
+        self.stdout.write(
+            f"antrean worker: {to_process} chat(s) to process, {to_deliver} to deliver"
+        )
         self.stdout.flush()
         call_command("run_huey", workers=options["threads"], worker_type="thread")

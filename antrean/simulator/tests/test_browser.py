@@ -1,0 +1,139 @@
+"""A person books through the simulator in headless Chromium, against `antrean run`
+(web server and worker as real processes, the production code path in between).
+
+Screenshots are saved in test-artifacts/ (git-ignored) for people to look at.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from antrean.ops.tests.processes import (
+    ANTREAN,
+    environment,
+    free_port,
+    prepare,
+    start,
+    stop,
+    wait_for,
+)
+from antrean.whatsapp.tests.test_crash import JAKARTA_PUSAT, a_bookable_day
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("ANTREAN_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    pytest.skip(
+        "Chromium not installed (apt-get install chromium chromium-driver); "
+        ".ci/run installs it and sets ANTREAN_REQUIRE_BROWSER=1",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    env = environment(folder / "data", PORT=str(port))
+    env.pop("WHATSAPP_ACCESS_TOKEN", None)  # the simulator plays the Graph API
+    prepare(env)
+    running = start(["run"], env, folder / "run.log")
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        yield {"url": f"http://127.0.0.1:{port}", "env": env}
+    finally:
+        stop(running)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def bookings(demo, phone: str) -> list[dict]:
+    out = subprocess.run(
+        [ANTREAN, "bookings", "--json", "--phone", phone],
+        env=demo["env"],
+        check=True,
+        capture_output=True,
+    )
+    return json.loads(out.stdout)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"simulator-{name}.png"), full_page=True)
+
+
+def test_book_confirm_and_cancel_through_the_simulator(demo, browser):
+    phone = "6281234570001"
+    day = a_bookable_day()
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(demo["url"] + "/simulator/")
+    page.select_option("[data-testid=number]", JAKARTA_PUSAT)
+    page.fill("[data-testid=wa-id]", phone)
+    page.dispatch_event("[data-testid=wa-id]", "change")
+
+    # A date that does not exist is explained, with a correct example.
+    page.fill("[data-testid=text]", "#Budi Santoso#25011987#31022027")
+    page.click("[data-testid=send]")
+    page.get_by_text("31 Februari 2027 tidak ada di kalender").wait_for(timeout=30_000)
+
+    # The booking message: the QR code, the details and the two buttons come back.
+    page.fill("[data-testid=text]", f"#Budi Santoso#25011987#{day:%d%m%Y}")
+    page.click("[data-testid=send]")
+    confirm = page.locator("[data-testid=button]", has_text="Konfirmasi")
+    confirm.wait_for(timeout=30_000)
+    (booking,) = bookings(demo, phone)
+    assert booking["status"] == "pending"
+    qr = page.locator(".bubble.out img").first
+    qr.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=qr.element_handle())
+    assert page.locator("strong", has_text=booking["code"]).count() == 1  # *bold*, as WhatsApp
+    shot(page, "booked")
+
+    # Tapping Konfirmasi gives the queue number, the hour and what to bring.
+    confirm.click()
+    page.locator("strong", has_text="A-001").wait_for(timeout=30_000)
+    assert page.get_by_text("Kartu Keluarga", exact=False).count() >= 1
+    (booking,) = bookings(demo, phone)
+    assert (booking["status"], booking["queue_number"]) == ("confirmed", "A-001")
+    shot(page, "confirmed")
+
+    # And #batal frees the place.
+    page.fill("[data-testid=text]", "#batal")
+    page.click("[data-testid=send]")
+    page.get_by_text("sudah dibatalkan").wait_for(timeout=30_000)
+    assert bookings(demo, phone)[0]["status"] == "cancelled"
+    shot(page, "cancelled")
+
+
+def test_the_home_page_leads_to_the_simulator(demo, browser):
+    page = browser.new_page()
+    page.goto(demo["url"] + "/")
+    page.get_by_text("Coba di simulator WhatsApp").click()
+    page.wait_for_url("**/simulator/")
+    assert page.locator("[data-testid=number] option").count() >= 16
+    shot(page, "home-to-simulator")
