@@ -137,3 +137,51 @@ def test_the_home_page_leads_to_the_simulator(demo, browser):
     page.wait_for_url("**/simulator/")
     assert page.locator("[data-testid=number] option").count() >= 16
     shot(page, "home-to-simulator")
+
+
+def test_a_list_opens_and_the_chosen_row_goes_back_as_a_list_reply(demo, browser):
+    import urllib.request
+
+    phone = "6281234570002"
+    listing = {
+        "messaging_product": "whatsapp",
+        "to": phone,
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": "Pilih layanan"},
+            "action": {
+                "button": "Menu",
+                "sections": [
+                    {
+                        "title": "Layanan",
+                        "rows": [
+                            {
+                                "id": "menu:requirements",
+                                "title": "Persyaratan",
+                                "description": "Dokumen yang perlu dibawa",
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+    }
+    request = urllib.request.Request(  # as a worker sends it
+        f"{demo['url']}/simulator/graph/v23.0/{JAKARTA_PUSAT}/messages",
+        data=json.dumps(listing).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer simulator"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    page = browser.new_page()
+    page.goto(demo["url"] + "/simulator/")
+    page.select_option("[data-testid=number]", JAKARTA_PUSAT)
+    page.fill("[data-testid=wa-id]", phone)
+    page.dispatch_event("[data-testid=wa-id]", "change")
+    page.locator("[data-testid=list-open]").click()
+    page.locator("[data-testid=list-row]", has_text="Persyaratan").click()
+    page.locator("[data-testid=message-in]", has_text="Persyaratan").wait_for(timeout=10_000)
+    # Our webhook took the list reply and the worker answered it.
+    page.get_by_text("#NAMA#TGLLAHIR#TGLKEDATANGAN").first.wait_for(timeout=30_000)
+    shot(page, "list")

@@ -9,6 +9,7 @@
   const chat = $("chat");
   const problem = $("problem");
   let lastId = 0;
+  let generation = 0; // bumped when the chat changes: answers to older polls are dropped
   const shown = new Set();
 
   function csrfToken() {
@@ -140,6 +141,7 @@
   async function poll() {
     if (polling || !numberSelect.value) return;
     polling = true;
+    const asked = generation;
     try {
       const query = new URLSearchParams({
         number: numberSelect.value, wa_id: waInput.value, after: lastId,
@@ -147,6 +149,7 @@
       const response = await fetch("/simulator/api/chat?" + query);
       if (!response.ok) return;
       const data = await response.json();
+      if (asked !== generation) return; // the chat changed meanwhile
       for (const message of data.messages) {
         if (shown.has(message.id)) continue;
         shown.add(message.id);
@@ -181,7 +184,13 @@
     }
   }
 
+  let current = "";
   function reset() {
+    const chosen = numberSelect.value + "|" + waInput.value;
+    if (chosen === current) return; // the same chat: keep it
+    current = chosen;
+    generation += 1;
+    polling = false;
     localStorage.setItem("sim:wa_id", waInput.value);
     chat.innerHTML = "";
     lastId = 0;

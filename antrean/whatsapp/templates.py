@@ -1,0 +1,25 @@
+"""The approved templates we may send outside the 24-hour window, by purpose.
+
+Names and languages come from WHATSAPP_TEMPLATES (as approved in WhatsApp Manager); the
+body parameters are filled in the order the template's {{1}}, {{2}}, ... expect.
+"""
+
+from django.conf import settings
+
+from antrean.whatsapp.messages import Template
+
+
+class UnknownTemplate(KeyError):
+    pass
+
+
+def template(purpose: str, *params: str) -> Template:
+    try:
+        configured = settings.WHATSAPP_TEMPLATES[purpose]
+    except KeyError:
+        raise UnknownTemplate(
+            f"no template for {purpose!r}; configure it in WHATSAPP_TEMPLATES"
+        ) from None
+    # Meta refuses line breaks and long runs of spaces in parameters: fold them away.
+    clean = tuple(" ".join(str(param).split()) for param in params)
+    return Template(configured["name"], configured.get("language", "id"), clean)
