@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import secrets
 from pathlib import Path
 
@@ -26,8 +27,17 @@ def _secret_key() -> str:
         return configured
     path = DATA_DIR / "secret-key"
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
+        # Written aside and linked into place: two processes starting together (web and
+        # worker) both end up reading the one key that won, never an empty file.
+        draft = DATA_DIR / f".secret-key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -145,6 +155,8 @@ WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
 # Graph API on this server and signs the webhook payloads it sends, so the demo runs the
 # production code path end to end.
 WHATSAPP_SIMULATOR = envbool("WHATSAPP_SIMULATOR", not WHATSAPP_ACCESS_TOKEN)
+# It can speak as any number: it answers this machine only, unless told otherwise.
+WHATSAPP_SIMULATOR_PUBLIC = envbool("WHATSAPP_SIMULATOR_PUBLIC", False)
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET") or (
     hashlib.sha256(f"antrean simulator {SECRET_KEY}".encode()).hexdigest()
     if WHATSAPP_SIMULATOR

@@ -134,6 +134,8 @@ def book(
     (and no hour was asked for), the next open day with room is booked instead and
     `moved_from` says so; with `move_if_full=False` the refusal names that day instead.
     """
+    if hour is not None and visit_date is None:
+        raise TypeError("an hour can only be asked for on a given visit date")
     if not office.is_active:
         raise OfficeUnavailable()
     if not service.bookable_remotely:
@@ -318,10 +320,11 @@ def _make_way_for(*, phone: str, nik_hash: str | None, now: datetime) -> None:
     code that passed its deadline, which must not block them (the periodic job may not
     have reached it yet)."""
     person = Q(phone=phone) | Q(nik_hash=nik_hash) if nik_hash else Q(phone=phone)
-    for booking in Booking.objects.filter(person, status__in=list(LIVE)).order_by("pk"):
+    for pk in Booking.objects.filter(person, status__in=list(LIVE)).values_list("pk", flat=True):
+        booking = _locked(pk)  # and read again: it may have changed since the query above
         if booking.status == Status.PENDING and booking.confirm_by <= now:
-            _move(_locked(booking.pk), Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
-        else:
+            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+        elif booking.status in LIVE:
             _refuse_second_live_booking(phone=phone, nik_hash=nik_hash)
 
 
@@ -413,6 +416,8 @@ def reschedule(
         else:
             if booking.status not in (Status.PENDING, Status.CONFIRMED):
                 raise WrongStatus(code=booking.code, status=booking.status, action="reschedule")
+            if not office.is_active:
+                raise OfficeUnavailable()
             schedule = schedule_for(office, now)
             check_reschedule(
                 done=booking.reschedules,
@@ -451,6 +456,12 @@ def reschedule(
             booking.reschedules += 1
             booking.updated_at = now
             fields = ["visit_date", "requested_date", "slot_at", "reschedules", "updated_at"]
+            if booking.status == Status.PENDING:
+                # A code must be confirmed before its (new) arrival deadline.
+                booking.confirm_by = min(
+                    booking.confirm_by, schedule.arrival_deadline(visit_date, start)
+                )
+                fields.append("confirm_by")
             if booking.status == Status.CONFIRMED:
                 booking.queue_number = _next_queue_number(booking)
                 fields.append("queue_number")
@@ -532,6 +543,7 @@ def _expire_one(pk: int, now: datetime, action: str, expected: Status) -> bool:
     return True
 
 
+@_retrying
 def sync_capacities(*, office: Office, now: datetime) -> None:
     """Apply an office's capacities to the days already being booked.
 

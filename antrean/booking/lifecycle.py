@@ -29,7 +29,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {Status.CHECKED_IN, Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW}
     ),
     Status.CHECKED_IN: frozenset({Status.SERVED, Status.NO_SHOW}),
-    Status.WAITLISTED: frozenset({Status.PENDING, Status.CANCELLED, Status.EXPIRED}),
+    # Offering a waitlisted person a freed seat (waitlisted -> pending) must take that seat
+    # too; it arrives with the waitlist itself, not as a bare status change.
+    Status.WAITLISTED: frozenset({Status.CANCELLED, Status.EXPIRED}),
     Status.SERVED: frozenset(),
     Status.CANCELLED: frozenset(),
     Status.EXPIRED: frozenset(),
@@ -44,7 +46,3 @@ def sources(target: Status) -> frozenset[Status]:
 
 def frees_seats(old: Status, new: Status) -> bool:
     return old in HOLDS_SEATS and new not in HOLDS_SEATS
-
-
-def takes_seats(old: Status, new: Status) -> bool:
-    return old not in HOLDS_SEATS and new in HOLDS_SEATS

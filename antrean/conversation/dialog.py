@@ -128,7 +128,8 @@ def _typed(state: dict, typed: str, *, now: datetime, office: OfficeInfo, lang: 
     if words in CANCEL_WORDS:
         return Step(state, effect=Cancel(None))
     code = normalize_code(typed)
-    if code and "#" not in typed:
+    # Codes are sent back as one word; "apa kabar" is not APAKABAR.
+    if code and "#" not in typed and (len(typed.split()) == 1 or any(c.isdigit() for c in typed)):
         return Step(state, effect=Confirm(code))
     if not looks_like_law(typed):
         return Step(state, [Text(_say(_welcome_key(office), lang, office))])
@@ -247,6 +248,8 @@ def _law_error(error: LawError, lang: str, office: OfficeInfo) -> str:
     if error.field == "format":
         key = "chat.field_count_batam" if office.batam else "chat.field_count"
         return _say(key, lang, office, count=error.details["count"])
+    if error.field == "address":
+        return _say("chat.address_too_long", lang, office, maximum=error.details["maximum"])
     field_name = text(f"field.{error.field}", lang)
     if error.why == "not_a_date":
         month = MONTHS[lang if lang in MONTHS else "id"][error.details["month"] - 1]

@@ -28,6 +28,7 @@ MONTHS = {
 }
 # fmt: on
 _SEPARATORS = re.compile(r"[\s\-/.,]+")
+ADDRESS_MAX_LENGTH = 200
 
 
 class LawError(Exception):
@@ -69,7 +70,10 @@ def parse_law(text: str, *, today: date, batam: bool = False) -> LawRequest:
     name, birth_raw, third = fields
     birth = parse_date(birth_raw, today=today, past=True, field="birth_date")
     if batam:
-        return LawRequest(name=name, birth_date=birth, address=" ".join(third.split()))
+        address = " ".join(third.split())
+        if len(address) > ADDRESS_MAX_LENGTH:
+            raise LawError("address", "too_long", maximum=ADDRESS_MAX_LENGTH)
+        return LawRequest(name=name, birth_date=birth, address=address)
     visit = parse_date(third, today=today, past=False, field="visit_date")
     return LawRequest(name=name, birth_date=birth, visit_date=visit)
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from antrean.booking.actions import sync_capacities
+from antrean.booking.lifecycle import LIVE
 from antrean.offices.models import ISO_WEEKDAYS, Closure, Office, ServiceType, WhatsAppNumber
 
 admin.site.site_header = "antrean — administrasi"
@@ -85,6 +86,20 @@ class OfficeForm(forms.ModelForm):
 
     def clean_working_days(self):
         return "".join(sorted(self.cleaned_data["working_days"]))
+
+    def clean_timezone(self):
+        zone = self.cleaned_data["timezone"]
+        office = self.instance
+        if (
+            office.pk
+            and zone != office.timezone
+            and office.bookings.filter(status__in=list(LIVE)).exists()
+        ):
+            # Hour counters and appointments are kept in the office's local time.
+            raise forms.ValidationError(
+                "Zona waktu tidak dapat diubah selama masih ada pemesanan aktif di kantor ini."
+            )
+        return zone
 
 
 class WhatsAppNumberInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 """The simulator's page, its small JSON API, and its stand-in for Meta's Graph API."""
 
 import hashlib
+import ipaddress
 import json
 import secrets
 from functools import wraps
@@ -24,13 +25,26 @@ RECEIPTS = ["delivered", "read"]
 
 
 def simulator_only(view):
+    """404 unless the simulator is on, and (unless WHATSAPP_SIMULATOR_PUBLIC) the request
+    comes from this machine: the simulator can speak as any number, so a server left without
+    an access token must not expose it to the internet."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.WHATSAPP_SIMULATOR:
             raise Http404("the WhatsApp simulator is off")
+        if not settings.WHATSAPP_SIMULATOR_PUBLIC and not _from_this_machine(request):
+            raise Http404("the WhatsApp simulator answers this machine only")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _from_this_machine(request) -> bool:
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
 
 
 def _signed(body: dict) -> JsonResponse:

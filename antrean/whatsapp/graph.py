@@ -24,10 +24,13 @@ class GraphError(Exception):
         code: int | None = None,
         detail: str = "",
         retry_after: float | None = None,
+        ambiguous: bool = False,
     ):
         super().__init__(f"{status or '-'} {code or '-'} {title}")
         self.title, self.retryable, self.status, self.code = title, retryable, status, code
         self.detail, self.retry_after = detail, retry_after
+        # The request may have reached Meta before the failure: it may have been sent.
+        self.ambiguous = ambiguous
 
 
 def _client() -> httpx.Client:
@@ -51,10 +54,13 @@ def _request(method: str, url: str, **kwargs) -> httpx.Response:
         response = _client().request(
             method, url, headers=headers, timeout=settings.WHATSAPP_TIMEOUT, **kwargs
         )
+    except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+        raise GraphError(f"cannot connect ({type(error).__name__})", retryable=True) from None
     except httpx.TimeoutException:
-        raise GraphError("timeout", retryable=True) from None
+        raise GraphError("timeout", retryable=True, ambiguous=True) from None
     except httpx.TransportError as error:
-        raise GraphError(f"network error ({type(error).__name__})", retryable=True) from None
+        title = f"network error ({type(error).__name__})"
+        raise GraphError(title, retryable=True, ambiguous=True) from None
     if response.status_code >= 400:
         raise _error(response)
     return response
@@ -115,11 +121,35 @@ def upload_media(phone_number_id: str, content: bytes, mime_type: str, filename:
     return str(media_id)
 
 
-def fetch_media(media_id: str) -> tuple[bytes, str]:
-    """GET /{media_id} for its short-lived URL, then the file itself: (content, mime)."""
+def fetch_media(media_id: str, max_bytes: int) -> tuple[bytes, str]:
+    """GET /{media_id} for its short-lived URL, then the file itself: (content, mime).
+
+    The download stops at `max_bytes`: a person cannot fill our disk with one message.
+    """
     info = _json(_request("GET", f"{settings.WHATSAPP_API_URL}/{media_id}"))
     url = info.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise GraphError("media without a download URL", retryable=False)
-    response = _request("GET", url)
-    return response.content, str(info.get("mime_type") or response.headers.get("content-type"))
+    declared = info.get("file_size")
+    if isinstance(declared, int) and declared > max_bytes:
+        raise GraphError("file too large", retryable=False)
+    headers = {"Authorization": f"Bearer {_token()}"}
+    try:
+        with _client().stream(
+            "GET", url, headers=headers, timeout=settings.WHATSAPP_TIMEOUT
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise _error(response)
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise GraphError("file too large", retryable=False)
+                chunks.append(chunk)
+            mime = info.get("mime_type") or response.headers.get("content-type")
+    except httpx.TimeoutException:
+        raise GraphError("timeout", retryable=True) from None
+    except httpx.TransportError as error:
+        raise GraphError(f"network error ({type(error).__name__})", retryable=True) from None
+    return b"".join(chunks), str(mime or "application/octet-stream")

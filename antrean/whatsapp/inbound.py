@@ -17,6 +17,7 @@ from antrean.conversation import service
 from antrean.whatsapp import graph, media, outbox
 from antrean.whatsapp.messages import Text
 from antrean.whatsapp.models import Contact, InboundMessage, InboundState, StoredMedia
+from antrean.whatsapp.templates import template
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,12 @@ def process_contact(contact_id: int) -> int:
         )
         if inbound is None:
             return done
-        _fetch_media(inbound)
         try:
+            _fetch_media(inbound)
             if _process(inbound):
                 done += 1
-        except OperationalError:
-            raise  # the database is busy or away: the task runs again later
+        except (OperationalError, TryAgainLater):
+            raise  # the database or the Graph API is away: the task runs again later
         except Exception as error:
             log.error(
                 "inbound %s: processing failed (%s)\n%s",
@@ -68,6 +69,13 @@ def _process(inbound: InboundMessage) -> bool:
         )
         if not claimed:
             return False  # another worker got here first
+        if not outbox.window_open(contact, now):
+            # Reached us more than a day after it was written (an outage, Meta's retries):
+            # too late to act on or to answer freely. The approved notice asks them to write
+            # again.
+            InboundMessage.objects.filter(pk=inbound.pk).update(error="answered too late")
+            outbox.enqueue(contact, [template("notice")], now=now, caused_by=inbound)
+            return True
         state, replies = service.respond(contact, inbound, now)
         contact.state = state
         contact.save(update_fields=["state"])
@@ -109,5 +117,7 @@ def _give_up_or_count(inbound: InboundMessage) -> bool:
         fresh.save(update_fields=["attempts", "error", "state", "processed_at"])
         contact = fresh.contact
         apology = Text(text("chat.system_error", contact.lang))
-        outbox.enqueue(contact, [apology], now=timezone.now(), caused_by=fresh)
+        outbox.enqueue(
+            contact, [apology], now=timezone.now(), caused_by=fresh, template=template("notice")
+        )
     return True

@@ -49,7 +49,8 @@ def ingest(events: list) -> Ingested:
                 log.info("whatsapp update ignored: %s: %s", event.field, event.summary)
         contacts = set(result.contacts)
         if contacts:
-            transaction.on_commit(lambda: _enqueue_processing(contacts))
+            # robust: the update is stored; if the queue is down the sweeper hands it out.
+            transaction.on_commit(lambda: _enqueue_processing(contacts), robust=True)
     return result
 
 

@@ -30,9 +30,7 @@ def store(inbound: InboundMessage) -> StoredMedia | None:
     media_id = message_from_raw(inbound.payload).media_id
     if not media_id:
         return None
-    content, mime_type = graph.fetch_media(media_id)
-    if len(content) > MAX_BYTES:
-        raise graph.GraphError("file too large", retryable=False)
+    content, mime_type = graph.fetch_media(media_id, MAX_BYTES)
     digest = hashlib.sha256(content).hexdigest()
     relative = Path(digest[:2]) / f"{digest}.bin"
     path = media_root() / relative

@@ -142,7 +142,7 @@ class StoredMedia(models.Model):
     booking = models.ForeignKey(
         "booking.Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    media_id = models.CharField(max_length=64, unique=True)
+    media_id = models.CharField(max_length=64, db_index=True)
     mime_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

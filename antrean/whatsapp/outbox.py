@@ -2,13 +2,15 @@
 caused it, and `deliver` sends a chat's rows in order, each once.
 
 Delivery of one chat is held by one worker at a time through a lease on the contact (it
-runs out if that worker dies). A row is marked `sending` before the HTTP call and `sent`
-with Meta's id after it, so a row that was sent is never sent again. A worker killed in
-between leaves the row `sending`; the next sender resends it only after the lease, and
-not at all if a status webhook carrying the row's id (biz_opaque_callback_data) arrived
-in the meantime. Failures Meta calls temporary (5xx, 429, timeouts, rate-limit codes) are
-retried with exponential backoff and jitter until `give_up_at`; permanent ones are
-recorded on the row with Meta's code for officers to see.
+runs out if that worker dies). A row is claimed `sending` before the HTTP call and marked
+`sent` with Meta's id after it, so a row that was sent is never sent again. A worker
+killed in between leaves the row `sending`; it is resent only after the lease, and not at
+all if a status webhook carrying the row's id (biz_opaque_callback_data) arrived in the
+meantime. A timeout, which may also have reached Meta, waits 30 s before its retry.
+
+Failures Meta calls temporary (5xx, 429, timeouts, rate-limit codes) are retried with
+exponential backoff and jitter until `give_up_at`; permanent ones are recorded on the row
+with Meta's code for officers to see.
 """
 
 import logging
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from antrean.whatsapp import graph, messages, throttle
@@ -32,6 +34,9 @@ SERVICE_WINDOW = timedelta(hours=24)
 MAX_INLINE_WAIT = 2.0  # seconds a sender sleeps for a rate limit before rescheduling
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
+# After a failure that may have reached Meta (a timeout), wait long enough for its status
+# webhook to tell us the message went out, before sending it again.
+AMBIGUOUS_WAIT = 30.0
 PENDING = [OutboundState.QUEUED, OutboundState.RETRY, OutboundState.SENDING]
 
 
@@ -77,7 +82,8 @@ def enqueue(
     for row in rows:  # one by one: ids must follow the order of the replies
         row.save(force_insert=True)
     if rows:
-        transaction.on_commit(lambda: _tasks().deliver_task(contact.pk))
+        # robust: a queue that is down must not undo what committed; the sweeper catches up.
+        transaction.on_commit(lambda: _tasks().deliver_task(contact.pk), robust=True)
     return rows
 
 
@@ -89,20 +95,23 @@ def deliver(contact_id: int) -> int:
     sent = 0
     try:
         contact = Contact.objects.select_related("number").get(pk=contact_id)
+        number = contact.number.phone_number_id
         while True:
             row = _next_row(contact_id)
             now = timezone.now()
             if row is None or not _renew(contact_id, owner, now):
                 break
-            if row.not_before > now:
-                _later(contact_id, (row.not_before - now).total_seconds())
-                break
+            due = _due_at(row)
+            if due > now:
+                _later(contact_id, (due - now).total_seconds())
+                break  # later rows wait behind it, so the chat reads in order
             if now >= row.give_up_at:
                 _finish(row, OutboundState.FAILED, title=row.error_title or "gave up")
                 continue
-            wait = throttle.pair_wait(contact_id, now) or throttle.number_wait(
-                contact.number.phone_number_id, now
-            )
+            wait = throttle.pair_wait(contact_id, now)  # takes the person's token when 0
+            paced_by_number = wait == 0
+            if paced_by_number:
+                wait = throttle.number_wait(number, now)  # reserves the number's next instant
             if wait > MAX_INLINE_WAIT:
                 OutboundMessage.objects.filter(pk=row.pk).update(
                     not_before=now + timedelta(seconds=wait)
@@ -111,25 +120,42 @@ def deliver(contact_id: int) -> int:
                 break
             if wait > 0:
                 time.sleep(wait)
-            if _send(row, contact):
+                if not paced_by_number:
+                    continue  # ask again for the person's token, now that it has come
+            outcome = _send(row, contact)
+            if outcome == OutboundState.SENT:
                 sent += 1
-            elif row.state == OutboundState.RETRY:
-                _later(contact_id, (row.not_before - timezone.now()).total_seconds())
-                break  # later rows wait behind it, so the chat reads in order
+            elif outcome == OutboundState.RETRY:
+                continue  # its not_before is in the future: the top of the loop schedules it
     finally:
         _release(contact_id, owner)
-    if _has_due(contact_id, timezone.now()):
-        _tasks().deliver_task(contact_id)  # rows queued while we were finishing
+    head = _next_row(contact_id)
+    if head is not None and _due_at(head) <= timezone.now():
+        _tasks().deliver_task(contact_id)  # a row queued while we were finishing
     return sent
 
 
-def _send(row: OutboundMessage, contact: Contact) -> bool:
-    """One HTTP attempt for `row`; True when Meta accepted it."""
+def _due_at(row: OutboundMessage) -> datetime:
+    """When a row may be sent. An attempt that never finished (its worker died, or failed
+    after the call) may have reached Meta: its status webhook gets the lease's time to say
+    so before the row is sent again."""
+    if row.state == OutboundState.SENDING and row.sending_since is not None:
+        return max(row.not_before, row.sending_since + _lease())
+    return row.not_before
+
+
+def _send(row: OutboundMessage, contact: Contact) -> str:
+    """One HTTP attempt for `row`; the state it is left in."""
     now = timezone.now()
     if row.state == OutboundState.SENDING:
         log.warning("outbound %s: resending after an interrupted attempt", row.pk)
-    row.state, row.attempts, row.sending_since = OutboundState.SENDING, row.attempts + 1, now
-    row.save(update_fields=["state", "attempts", "sending_since"])
+    # Claim the row: a status webhook may have settled it since we read it.
+    claimed = OutboundMessage.objects.filter(pk=row.pk, state__in=PENDING).update(
+        state=OutboundState.SENDING, attempts=F("attempts") + 1, sending_since=now
+    )
+    if not claimed:
+        return OutboundState.SENT
+    row.attempts += 1
     number = contact.number.phone_number_id
     try:
         message = messages.from_json(row.message)
@@ -150,14 +176,14 @@ def _send(row: OutboundMessage, contact: Contact) -> bool:
             _record_error(row, error)
             row.save(update_fields=["state", "not_before", *_ERROR_FIELDS])
             log.info("outbound %s: retry in %.0f s (%s)", row.pk, delay, error)
-        else:
-            _finish(row, OutboundState.FAILED, error=error)
-            log.warning("outbound %s failed: %s", row.pk, error)
-        return False
+            return OutboundState.RETRY
+        _finish(row, OutboundState.FAILED, error=error)
+        log.warning("outbound %s failed: %s", row.pk, error)
+        return OutboundState.FAILED
     except (messages.InvalidMessage, KeyError, TypeError) as error:
         _finish(row, OutboundState.FAILED, title=f"invalid message ({type(error).__name__})")
         log.error("outbound %s could not be built: %s", row.pk, type(error).__name__)
-        return False
+        return OutboundState.FAILED
     OutboundMessage.objects.filter(pk=row.pk).update(
         state=OutboundState.SENT,
         sent_at=timezone.now(),
@@ -166,8 +192,7 @@ def _send(row: OutboundMessage, contact: Contact) -> bool:
         error_title="",
         error_detail="",
     )
-    row.state = OutboundState.SENT
-    return True
+    return OutboundState.SENT
 
 
 def opaque(row: OutboundMessage) -> str:
@@ -177,6 +202,8 @@ def opaque(row: OutboundMessage) -> str:
 
 def backoff(attempts: int, error: graph.GraphError) -> float:
     delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    if error.ambiguous:
+        delay = max(delay, AMBIGUOUS_WAIT)
     if error.code == graph.PAIR_RATE_CODE:
         delay = max(delay, settings.WHATSAPP_PAIR_INTERVAL)
     if error.retry_after:
@@ -210,12 +237,6 @@ def _next_row(contact_id: int) -> OutboundMessage | None:
         .order_by("id")
         .first()
     )
-
-
-def _has_due(contact_id: int, now: datetime) -> bool:
-    return OutboundMessage.objects.filter(
-        contact_id=contact_id, state__in=PENDING, not_before__lte=now
-    ).exists()
 
 
 def _lease() -> timedelta:

@@ -61,8 +61,13 @@ class Other:
     summary: str
 
 
+MAX_WAMID = 128  # our column sizes; Meta's ids are far shorter
+MAX_WA_ID = 20  # E.164 numbers have at most 15 digits
+
+
 def _text(value) -> str:
-    return value if isinstance(value, str) else ""
+    # PostgreSQL text cannot hold NUL: a NUL in a signed payload must not become a 503 loop.
+    return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
 def _dict(value) -> dict:
@@ -100,14 +105,14 @@ def _message(raw: dict, phone_number_id: str, names: dict) -> Message | Other:
     wa_id = _text(raw.get("from"))
     if kind in IGNORED or not kind:
         return Other("messages", f"{kind or 'untyped'} message ignored")
-    if not wamid or not wa_id.isdigit():
+    if not wamid or not wa_id.isdigit() or len(wamid) > MAX_WAMID or len(wa_id) > MAX_WA_ID:
         return Other("messages", f"{kind} message without a usable id or sender")
     common = {
         "wamid": wamid,
         "phone_number_id": phone_number_id,
         "wa_id": wa_id,
         "sent_at": _when(raw.get("timestamp")),
-        "profile_name": names.get(wa_id, ""),
+        "profile_name": names.get(wa_id, "")[:100],
         "raw": raw,
     }
     if kind == "text":
@@ -148,8 +153,8 @@ def _message(raw: dict, phone_number_id: str, names: dict) -> Message | Other:
 
 def _status(raw: dict, phone_number_id: str) -> Status | Other:
     wamid, status = _text(raw.get("id")), _text(raw.get("status")).lower()
-    if not wamid or not status:
-        return Other("statuses", "status without id")
+    if not wamid or not status or len(wamid) > MAX_WAMID:
+        return Other("statuses", "status without a usable id")
     error = _dict((_list(raw.get("errors")) or [{}])[0])
     code = error.get("code")
     return Status(

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from antrean.whatsapp import inbound, outbox
 from antrean.whatsapp.models import Contact, InboundMessage, InboundState, OutboundMessage
@@ -36,8 +36,9 @@ def deliver_later(contact_id: int, seconds: float) -> None:
     deliver_task.schedule(args=(contact_id,), delay=max(0.0, seconds))
 
 
+# No lock: sweeping twice at once only hands out the same nudges twice, and a lock left
+# behind by a killed worker would stop the sweeps for good.
 @db_periodic_task(crontab(minute="*"))
-@lock_task("whatsapp-sweep")
 def sweep_task() -> None:
     sweep(timezone.now())
 

@@ -283,3 +283,30 @@ class TestCapacityChanges:
         assert (load.capacity, load.taken) == (2, 2)
         with pytest.raises(errors.HourFull):
             book(hour=time(8))
+
+
+def test_a_rescheduled_pending_code_must_be_confirmed_before_its_new_deadline(
+    book, now, make_office, service
+):
+    from antrean.booking import actions as booking_actions
+
+    office = make_office(confirm_minutes=24 * 60)  # a generous office
+    booking = book(office=office, service=service, visit_date=date(2027, 8, 12)).booking
+    assert booking.confirm_by == now + timedelta(hours=24)
+    moved = booking_actions.reschedule(
+        code=booking.code, visit_date=now.date(), hour=time(8), now=now, actor="t"
+    )
+    assert moved.confirm_by == at(now.date(), 7, 30)  # arrival deadline of the new slot
+
+
+def test_an_hour_without_a_day_is_a_programming_error(book):
+    with pytest.raises(TypeError):
+        book(visit_date=None, hour=time(8))
+
+
+def test_a_closed_office_takes_no_reschedules(book, now, office):
+    booking = book().booking
+    office.is_active = False
+    office.save()
+    with pytest.raises(errors.OfficeUnavailable):
+        actions.reschedule(code=booking.code, visit_date=WEDNESDAY, now=now, actor="t")

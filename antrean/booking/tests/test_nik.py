@@ -50,9 +50,11 @@ def test_the_birth_date_must_match_digits_7_to_12():
     assert caught.value.details == {"why": "mismatch", "expected": "260187", "found": "250187"}
 
 
-def test_a_woman_who_forgot_the_40_gets_mismatch_not_date():
-    # She is 25 Jan 1987 and her NIK (correctly) says 65; her birth date says 25.
-    check_nik("3171016501870001", date(1987, 1, 25))
+def test_a_womans_nik_holds_her_day_plus_40_and_she_gives_her_real_birth_date():
+    assert check_nik("3171016501870001", date(1987, 1, 25)).female
+    with pytest.raises(InvalidNik) as caught:
+        check_nik("3171016501870001", date(1987, 1, 26))  # one day off
+    assert caught.value.details == {"why": "mismatch", "expected": "260187", "found": "650187"}
 
 
 def test_29_february_of_2000_is_real():

@@ -256,3 +256,13 @@ def test_the_dialog_imports_no_django():
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_greeting_of_eight_code_letters_is_not_a_code():
+    assert say("apa kabar").effect is None
+    assert say("APAKABAR").effect == Confirm("APAKABAR")  # one word: maybe a code
+
+
+def test_a_batam_address_that_cannot_fit_a_reply_is_refused_precisely():
+    body = only_text(say("#Siti#01021990#" + "Jl. Panjang " * 30, office=BATAM))
+    assert body.startswith("Alamat terlalu panjang (lebih dari 200 huruf)")

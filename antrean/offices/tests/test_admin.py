@@ -106,3 +106,14 @@ def test_a_closure_with_hours_in_the_wrong_order_is_refused(admin_client):
     )
     assert response.status_code == 200
     assert "Jam tutup harus setelah jam buka." in response.content.decode()
+
+
+def test_the_zone_of_an_office_with_live_bookings_cannot_change(admin_client, office, book):
+    from antrean.offices.admin import OfficeForm
+
+    book()
+    data = {f: getattr(office, f) for f in OfficeForm.Meta.fields}
+    data |= {"working_days": list(office.working_days), "timezone": "Asia/Makassar"}
+    form = OfficeForm(data, instance=office)
+    assert not form.is_valid()
+    assert "selama masih ada pemesanan aktif" in str(form.errors["timezone"])

@@ -39,6 +39,14 @@ def test_off_means_gone(client, settings, number):
     assert client.post("/simulator/graph/v23.0/1/messages").status_code == 404
 
 
+def test_only_this_machine_may_use_it_unless_made_public(client, simulator, number):
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/simulator/", **remote).status_code == 404
+    assert client.post("/simulator/graph/v23.0/1/messages", **remote).status_code == 404
+    simulator.WHATSAPP_SIMULATOR_PUBLIC = True
+    assert client.get("/simulator/", **remote).status_code == 200
+
+
 def test_the_page_lists_our_numbers(client, simulator, number):
     page = client.get("/simulator/").content.decode()
     assert number.phone_number_id in page and number.office.name in page

@@ -10,6 +10,7 @@ from antrean.booking.models import Booking
 from antrean.whatsapp import inbound, media, outbox, tasks
 from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage, StoredMedia
 from antrean.whatsapp.tests import payloads_for_tests as make
+from antrean.whatsapp.tests.conftest import fixture_cases, needs_fixtures
 from antrean.whatsapp.tests.graph_server import SERVER_ERROR
 from conftest import NOW
 
@@ -198,3 +199,63 @@ def test_the_sweeper_finds_work_a_lost_task_left(client, secret, number):
     inbound.process_contact(contact.pk)
     OutboundMessage.objects.update(not_before=timezone.now() - timedelta(minutes=1))
     assert tasks.sweep(timezone.now(), startup=True) == (0, 1)
+
+
+def test_a_message_that_reaches_us_a_day_late_gets_the_notice_template(client, secret, number):
+    sent = int((NOW - timedelta(hours=25)).timestamp())
+    contact = send(client, number, make.text, "#Budi#25011987#10082027", timestamp=sent)
+    assert inbound.process_contact(contact.pk) == 1
+    assert not Booking.objects.exists()  # too late to act on
+    (reply,) = replies(contact)
+    assert reply.name == "antrean_pemberitahuan"  # the approved notice, allowed any time
+    assert InboundMessage.objects.get().error == "answered too late"
+
+
+def test_an_unexpected_media_failure_is_counted_not_retried_forever(
+    client, secret, number, monkeypatch
+):
+    def broken_disk(message):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("antrean.whatsapp.media.store", broken_disk)
+    contact = send(client, number, make.image, "12345")
+    for _ in range(inbound.MAX_ATTEMPTS - 1):
+        with pytest.raises(inbound.TryAgainLater):
+            inbound.process_contact(contact.pk)
+    inbound.process_contact(contact.pk)
+    assert InboundMessage.objects.get().state == "failed"
+    assert replies(contact)[-1].body.startswith("Mohon maaf, terjadi gangguan")
+
+
+@needs_fixtures
+@pytest.mark.parametrize(("file", "case", "body"), fixture_cases())
+def test_every_fixture_message_is_answered_for_its_kind(
+    client, secret, graph, office, file, case, body
+):
+    """Each shared fixture, as if just sent to one of our numbers, is processed and answered."""
+    import copy
+
+    from antrean.offices.models import WhatsAppNumber
+    from antrean.whatsapp.payloads import UNREADABLE
+
+    body = copy.deepcopy(body)
+    for entry in body.get("entry", []):
+        for change in entry.get("changes", []):
+            value = change.get("value") or {}
+            for message in value.get("messages", []):
+                message["timestamp"] = str(int(NOW.timestamp()))  # fresh, not from 2023
+            number = (value.get("metadata") or {}).get("phone_number_id")
+            if number:
+                WhatsAppNumber.objects.get_or_create(
+                    phone_number_id=number, defaults={"office": office, "display_phone_number": "x"}
+                )
+    assert make.post(client, body).status_code == 200
+    for contact in Contact.objects.all():
+        inbound.process_contact(contact.pk)
+    for message in InboundMessage.objects.all():
+        assert message.state == "processed", (file, case)
+        answers = list(message.replies.all())
+        assert answers, (file, case)
+        first = answers[0].message
+        if message.kind in UNREADABLE:
+            assert first["body"].startswith("Mohon maaf, kami belum dapat membaca"), (file, case)

@@ -279,3 +279,62 @@ def test_buttons_go_out_as_interactive_messages(graph, contact):
     )
     outbox.deliver(contact.pk)
     assert graph.sent_bodies()[0]["interactive"]["type"] == "button"
+
+
+class TestWaitingWithoutSpinning:
+    """Regression: a waiting first row and a due second one once re-queued deliver at once,
+    forever, for as long as the backoff lasted."""
+
+    def test_a_retry_at_the_head_waits_and_nothing_is_requeued_now(self, graph, contact):
+        from datetime import UTC, datetime
+
+        from huey.contrib.djhuey import HUEY
+
+        def queued_tasks():  # huey keeps a delayed task in the queue with its eta
+            now = datetime.now(UTC).replace(tzinfo=None)
+            return [(task.eta is not None and task.eta > now) for task in HUEY.pending()]
+
+        graph.fail_next(SERVER_ERROR)
+        queue(contact, Text("pertama"), Text("kedua"))
+        HUEY.flush()
+        assert outbox.deliver(contact.pk) == 0
+        assert queued_tasks() == [True]  # one delivery, when the retry is due; none now
+        assert outbox.deliver(contact.pk) == 0
+        assert queued_tasks() == [True, True] and len(graph.requests) == 1
+
+
+class TestMaybeSent:
+    def test_an_unfinished_attempt_waits_out_the_lease_for_meta_status(self, graph, contact):
+        (row,) = queue(contact, Text("mungkin terkirim"))
+        OutboundMessage.objects.filter(pk=row.pk).update(
+            state=OutboundState.SENDING, attempts=1, sending_since=timezone.now()
+        )
+        assert outbox.deliver(contact.pk) == 0
+        assert graph.requests == []  # not resent inside the lease
+
+    def test_a_row_settled_by_a_status_webhook_is_not_sent(self, graph, contact):
+        (row,) = queue(contact, Text("sudah"))
+        OutboundMessage.objects.filter(pk=row.pk).update(
+            state=OutboundState.SENT, sent_at=timezone.now(), wamid="wamid.META"
+        )
+        assert outbox._send(row, contact) == OutboundState.SENT  # `row` is the stale copy
+        assert graph.requests == []
+
+    def test_a_timeout_waits_for_meta_status_before_its_retry(self, graph, contact, settings):
+        settings.WHATSAPP_TIMEOUT = 0.3
+        graph.fail_next(Failure(hang=1.0))
+        (row,) = queue(contact, Text("lambat"))
+        outbox.deliver(contact.pk)
+        row.refresh_from_db()
+        assert (row.not_before - timezone.now()).total_seconds() > 20
+
+    def test_a_refused_connection_never_reached_meta_so_it_retries_soon(self, contact, settings):
+        from antrean.ops.tests.processes import free_port
+
+        settings.WHATSAPP_API_URL = f"http://127.0.0.1:{free_port()}/v23.0"  # nobody listens
+        settings.WHATSAPP_ACCESS_TOKEN = "t"
+        (row,) = queue(contact, Text("ditolak"))
+        outbox.deliver(contact.pk)
+        row.refresh_from_db()
+        assert row.state == "retry" and row.error_title.startswith("cannot connect")
+        assert (row.not_before - timezone.now()).total_seconds() < 5

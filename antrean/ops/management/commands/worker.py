@@ -29,4 +29,12 @@ class Command(BaseCommand):
             f"antrean worker: {to_process} chat(s) to process, {to_deliver} to deliver"
         )
         self.stdout.flush()
-        call_command("run_huey", workers=options["threads"], worker_type="thread")
+        # SIGTERM (systemd, `antrean run`) lets running tasks finish; Huey's default would
+        # cut them off. Locks a killed worker left behind are cleared at start.
+        call_command(
+            "run_huey",
+            workers=options["threads"],
+            worker_type="thread",
+            graceful_signal="TERM",
+            flush_locks=True,
+        )
