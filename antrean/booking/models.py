@@ -96,10 +96,6 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE
-
 
 class BookingEvent(models.Model):
     """Append-only history: every change of a booking, when, and who or what made it."""

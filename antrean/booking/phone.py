@@ -27,12 +27,3 @@ def normalize_phone(raw: str) -> str:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
     raise InvalidPhone()
-
-
-def display_phone(wa_id: str) -> str:
-    """`6281234567890` -> `+62 812-3456-7890`, for people to read."""
-    try:
-        number = phonenumbers.parse("+" + wa_id, None)
-    except phonenumbers.NumberParseException:
-        return "+" + wa_id
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

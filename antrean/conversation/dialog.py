@@ -24,9 +24,9 @@ from antrean.content.dates import (
 )
 from antrean.conversation.law import LawError, looks_like_law, parse_law
 from antrean.whatsapp.messages import Button, Buttons, QrImage, Text
+from antrean.whatsapp.payloads import UNREADABLE
 
 CANCEL_WORDS = {"#batal", "batal", "#cancel", "cancel", "batalkan", "#batalkan"}
-UNREADABLE_KINDS = {"audio", "voice", "video", "sticker", "contacts", "order", "unsupported"}
 BATAM_PAIRING = timedelta(minutes=30)  # the e-KTP photo and the text belong together
 
 
@@ -101,7 +101,7 @@ def handle(
     state: dict, incoming: Incoming, *, now: datetime, office: OfficeInfo, lang: str
 ) -> Step:
     state = dict(state)
-    if incoming.kind in UNREADABLE_KINDS:
+    if incoming.kind in UNREADABLE:
         kind = text(f"kind.{incoming.kind}", lang)
         return Step(state, [Text(text("chat.unreadable_kind", lang, kind=kind))])
     if incoming.kind == "location":

@@ -62,15 +62,6 @@ def decrypt_bytes(token: bytes) -> bytes:
     return _box().decrypt(token)
 
 
-def reencrypt(token: str) -> str:
-    """The same plaintext under the newest key (for key rotation)."""
-    return _box().rotate(token.encode()).decode()
-
-
 def lookup_hash(value: str) -> str:
     """A keyed hash for finding a record by an exact value without storing the value."""
     return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()
-
-
-def new_key() -> str:
-    return Fernet.generate_key().decode()

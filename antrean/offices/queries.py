@@ -1,15 +1,6 @@
-"""Reading offices: routing by WhatsApp number and the operators' JSON shape."""
+"""Reading offices: the operators' JSON shape."""
 
-from antrean.offices.models import Office, WhatsAppNumber
-
-
-def office_for_number(phone_number_id: str) -> Office | None:
-    number = (
-        WhatsAppNumber.objects.select_related("office")
-        .filter(phone_number_id=phone_number_id)
-        .first()
-    )
-    return number.office if number else None
+from antrean.offices.models import Office
 
 
 def offices() -> list[Office]:

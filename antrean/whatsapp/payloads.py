@@ -9,10 +9,8 @@ act on are modelled; the original message object is kept whole for storage.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-# Kinds we act on; kinds we answer with "we cannot read this"; Meta types we ignore.
-READABLE_KINDS = frozenset(
-    {"text", "button_reply", "list_reply", "quick_reply", "image", "document", "location"}
-)
+# Kinds we answer with "we cannot read this"; Meta types we ignore. The rest we act on:
+# text, button_reply, list_reply, quick_reply, image, document, location.
 UNREADABLE = frozenset({"audio", "voice", "video", "sticker", "contacts", "order", "unsupported"})
 IGNORED = frozenset({"reaction", "edit", "revoke", "system", "ephemeral", "request_welcome"})
 
@@ -32,10 +30,6 @@ class Message:
     mime_type: str = ""
     profile_name: str = ""
     raw: dict = field(default_factory=dict, compare=False)
-
-    @property
-    def readable(self) -> bool:
-        return self.kind in READABLE_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 import pytest
 
 from antrean.booking.errors import InvalidPhone
-from antrean.booking.phone import display_phone, normalize_phone
+from antrean.booking.phone import normalize_phone
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,3 @@ def test_foreign_numbers_in_international_form():
 def test_what_is_not_a_number(raw):
     with pytest.raises(InvalidPhone):
         normalize_phone(raw)
-
-
-def test_display():
-    assert display_phone("6281234567890") == "+62 812-3456-7890"
