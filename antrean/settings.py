@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "antrean.booking",
     "antrean.whatsapp",
     "antrean.simulator",
+    "antrean.feedback",
     "antrean.web",
     "antrean.ops",
 ]

@@ -1,167 +1,192 @@
 """What we answer to what a person writes. Plain Python: no Django, `now` passed in.
 
 `handle(state, incoming, ...)` reads one message and returns a `Step`: the replies to send
-now, the new conversation state, and at most one `effect` on bookings (book, confirm,
-cancel). The caller applies the effect through the booking write layer and passes the
-outcome - a `BookingView` or the `BookingError` - to `after`, which words the answer.
+now, the new conversation state, and at most one effect (book, confirm, cancel,
+reschedule, look up a status, file a ticket, change language). The caller applies the
+effect through the booking write layer and passes the outcome - a view of the result or
+the `BookingError` - to `after`, which words the answer.
+
+Anything a person sends gets a useful answer: a LAW booking message, a booking code, a
+tap on one of our buttons or lists, a word such as "batal", "menu", "syarat" or "paspor
+hilang", a photo; and everything else the SIGAP menu.
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from antrean.booking.codes import normalize_code
-from antrean.booking.errors import AlreadyBooked, BookingError, BookingNotFound
-from antrean.booking.explain import explain
-from antrean.content import text
-from antrean.content.dates import (
-    MONTHS,
-    format_date,
-    format_datetime,
-    format_short_date,
-    format_time,
-    zone_name,
+from antrean.booking.errors import (
+    AlreadyBooked,
+    BeyondHorizon,
+    BookingError,
+    BookingNotFound,
+    DayClosed,
+    NoSlotsLeftToday,
+    OutsideRegistrationHours,
+    VisitDateInPast,
 )
+from antrean.booking.explain import explain
+from antrean.content.dates import format_datetime
+from antrean.conversation import flows, menu, words
+from antrean.conversation.flows import Turn
 from antrean.conversation.law import LawError, looks_like_law, parse_law
+from antrean.conversation.model import (
+    Book,
+    BookingView,
+    Cancel,
+    Confirm,
+    FileTicket,
+    Incoming,
+    Reschedule,
+    SetLanguage,
+    ShowStatus,
+    Situation,
+    Step,
+    TicketView,
+)
+from antrean.conversation.speak import Speaker, law_error
 from antrean.whatsapp.messages import Button, Buttons, QrImage, Text
 from antrean.whatsapp.payloads import UNREADABLE
 
-CANCEL_WORDS = {"#batal", "batal", "#cancel", "cancel", "batalkan", "#batalkan"}
 BATAM_PAIRING = timedelta(minutes=30)  # the e-KTP photo and the text belong together
-
-
-@dataclass(frozen=True)
-class Incoming:
-    kind: str  # text, button_reply, list_reply, quick_reply, image, document, location, ...
-    text: str = ""
-    reply_id: str = ""
-    media_ref: str = ""  # our reference to the stored photo or document
-    media_failed: bool = False
-
-
-@dataclass(frozen=True)
-class OfficeInfo:
-    name: str
-    zone: str  # IANA name
-    address: str = ""
-    batam: bool = False
-    example_day: date | None = None  # a real open day, for examples in our answers
-    registration: tuple[time, time] | None = None
-
-
-@dataclass(frozen=True)
-class Book:
-    name: str
-    birth_date: date
-    visit_date: date | None
-    address: str | None = None
-    document_ref: str = ""
-
-
-@dataclass(frozen=True)
-class Confirm:
-    code: str
-
-
-@dataclass(frozen=True)
-class Cancel:
-    code: str | None  # None: the number's live booking
-
-
-Effect = Book | Confirm | Cancel
-
-
-@dataclass(frozen=True)
-class BookingView:
-    """What our answers say about a booking."""
-
-    code: str
-    name: str
-    birth_date: date
-    visit_date: date
-    slot_start: time
-    status: str
-    queue_number: str | None
-    confirm_by: datetime | None
-    arrive_by: datetime
-    child: bool
-    old_passport: bool
-    address: str | None = None
-    moved_from: date | None = None
-
-
-@dataclass
-class Step:
-    state: dict
-    replies: list = field(default_factory=list)
-    effect: Effect | None = None
+LANGUAGES = ("id", "en")
+TOPICS = {"status", "pay", "requirements", "pickup", "book", "change", "feedback", "language"}
+FLOWS = {"book": flows.booking, "reschedule": flows.reschedule, "feedback": flows.feedback,
+         "status": flows.status}  # fmt: skip
+TYPED_STEPS = {"name", "birth", "text", "code"}  # steps that wait for typed text
+DATE_REFUSALS = (VisitDateInPast, DayClosed, BeyondHorizon, NoSlotsLeftToday)
 
 
 def handle(
-    state: dict, incoming: Incoming, *, now: datetime, office: OfficeInfo, lang: str
+    state: dict, incoming: Incoming, *, now: datetime, situation: Situation, lang: str
 ) -> Step:
     state = dict(state)
+    turn = Turn(now, situation, Speaker(situation.office, lang))
+    flow, expired = flows.current(state, now)
     if incoming.kind in UNREADABLE:
-        kind = text(f"kind.{incoming.kind}", lang)
-        return Step(state, [Text(text("chat.unreadable_kind", lang, kind=kind))])
-    if incoming.kind == "location":
-        answer = "chat.location" if office.address else _welcome_key(office)
-        return Step(state, [Text(_say(answer, lang, office))])
-    if incoming.kind in ("image", "document"):
-        return _document(state, incoming, now=now, office=office, lang=lang)
+        kind = turn.say(f"kind.{incoming.kind}")
+        return Step(state, [Text(turn.say("chat.unreadable_kind", kind=kind))])
     if incoming.kind in ("button_reply", "list_reply", "quick_reply"):
-        return _tapped(state, incoming, office=office, lang=lang)
-    return _typed(state, incoming.text, now=now, office=office, lang=lang)
+        return _tapped(state, flow, expired, incoming, turn)
+    if incoming.kind == "location":
+        key = "chat.location" if situation.office.address else "sigap.menu_body"
+        return Step(state, [Text(turn.say(key))])
+    if incoming.kind in ("image", "document"):
+        return _document(state, incoming, turn)
+    return _typed(state, flow, expired, incoming, turn)
 
 
-def _tapped(state: dict, incoming: Incoming, *, office: OfficeInfo, lang: str) -> Step:
-    action, _, code = incoming.reply_id.partition(":")
-    if action == "confirm" and code:
-        return Step(state, effect=Confirm(code))
-    if action == "cancel" and code:
-        return Step(state, effect=Cancel(code))
-    return Step(state, [Text(_say(_welcome_key(office), lang, office))])
+def _tapped(state: dict, flow, expired: bool, incoming: Incoming, turn: Turn) -> Step:
+    action, _, value = incoming.reply_id.partition(":")
+    if action == "confirm" and value:
+        return Step(state, effect=Confirm(value))
+    if action == "cancel" and value:
+        return Step(flows.end(state), effect=Cancel(value))
+    if action == "menu":
+        return _topic(flows.end(state), value, turn)
+    if action == "lang" and value in LANGUAGES:
+        return Step(state, effect=SetLanguage(value))
+    if action == "req" and value in ("adult", "child", "renewal"):
+        return Step(state, [menu.answer(f"requirements_{value}", turn.say)])
+    if action == "chg" and value == "reschedule":
+        return flows.start_reschedule(state, turn)
+    if incoming.reply_id == "flow:stop":
+        return Step(flows.end(state), [Text(turn.say("flow.ended"))])
+    if flow is not None:
+        return FLOWS[flow["name"]](state, flow, incoming, turn)
+    if expired:
+        return Step(state, [Text(turn.say("flow.expired")), menu.menu(turn.say)])
+    return Step(state, [menu.menu(turn.say)])
 
 
-def _typed(state: dict, typed: str, *, now: datetime, office: OfficeInfo, lang: str) -> Step:
-    words = " ".join(typed.lower().split())
-    if words in CANCEL_WORDS:
+def _topic(state: dict, name: str, turn: Turn) -> Step:
+    if name == "status":
+        return Step(state, effect=ShowStatus(None))
+    if name in ("pay", "pickup", "lost"):
+        return Step(state, [menu.answer(name, turn.say)])
+    if name == "requirements":
+        return Step(state, [menu.requirements_question(turn.say)])
+    if name == "book":
+        return flows.start_booking(state, turn)
+    if name == "change":
+        live = turn.situation.live
+        if live is None:
+            return Step(state, [Text(turn.say("chat.no_live_booking")), menu.menu(turn.say)])
+        return Step(state, [flows.booking_choices(live, turn)])
+    if name == "feedback":
+        return flows.start_feedback(state, turn)
+    if name == "language":
+        return Step(state, [menu.language_question(turn.say)])
+    return Step(state, [menu.menu(turn.say)])
+
+
+def _typed(state: dict, flow, expired: bool, incoming: Incoming, turn: Turn) -> Step:
+    typed = incoming.text
+    plain = words.plain(typed)
+    if plain in words.MENU:
+        return Step(flows.end(state), [menu.menu(turn.say)])
+    if plain in words.CANCEL:
+        if flow is not None:
+            return Step(flows.end(state), [Text(turn.say("flow.ended"))])
         return Step(state, effect=Cancel(None))
+    if plain in words.ENGLISH:
+        return Step(state, effect=SetLanguage("en"))
+    if plain in words.INDONESIAN:
+        return Step(state, effect=SetLanguage("id"))
+    if plain in words.LANGUAGE:
+        return Step(state, [menu.language_question(turn.say)])
+    if flow is not None and flow.get("step") in TYPED_STEPS:
+        return FLOWS[flow["name"]](state, flow, incoming, turn)
     code = normalize_code(typed)
     # Codes are sent back as one word; "apa kabar" is not APAKABAR.
     if code and "#" not in typed and (len(typed.split()) == 1 or any(c.isdigit() for c in typed)):
-        return Step(state, effect=Confirm(code))
-    if not looks_like_law(typed):
-        return Step(state, [Text(_say(_welcome_key(office), lang, office))])
-    today = now.astimezone(ZoneInfo(office.zone)).date()
+        return Step(flows.end(state), effect=Confirm(code))
+    if looks_like_law(typed):
+        return _law(flows.end(state), typed, turn)
+    topic = words.topic(typed)
+    if topic is not None:
+        return _topic(state, topic, turn)
+    if flow is not None:
+        return FLOWS[flow["name"]](state, flow, incoming, turn)  # asks its question again
+    if expired:
+        return Step(state, [Text(turn.say("flow.expired")), menu.menu(turn.say)])
+    return Step(state, [menu.menu(turn.say)])
+
+
+# --- The LAW message and Batam's variant -----------------------------------------------
+def _law(state: dict, typed: str, turn: Turn) -> Step:
+    office = turn.office
+    if office.batam and not office.registration_open:
+        return Step(state, [Text(_closed_for_registration(turn))])
     try:
-        request = parse_law(typed, today=today, batam=office.batam)
+        request = parse_law(typed, today=turn.today, batam=office.batam)
     except LawError as error:
-        return Step(state, [Text(_law_error(error, lang, office))])
+        return Step(state, [Text(law_error(error, turn.say))])
     if not office.batam:
-        effect = Book(request.name, request.birth_date, request.visit_date)
-        return Step(state, effect=effect)
+        return Step(state, effect=Book(request.name, request.birth_date, request.visit_date))
     # Batam: the text and a photo of the e-KTP, in either order, within 30 minutes.
     photo = state.pop("ktp", None)
-    if photo and now - datetime.fromisoformat(photo["at"]) <= BATAM_PAIRING:
+    if photo and turn.now - datetime.fromisoformat(photo["at"]) <= BATAM_PAIRING:
         effect = Book(request.name, request.birth_date, None, request.address, photo["ref"])
         return Step(state, effect=effect)
     state["batam_request"] = {
         "name": request.name,
         "birth_date": request.birth_date.isoformat(),
         "address": request.address,
-        "at": now.isoformat(),
+        "at": turn.now.isoformat(),
     }
-    return Step(state, [Text(text("chat.batam_need_photo", lang))])
+    return Step(state, [Text(turn.say("chat.batam_need_photo"))])
 
 
-def _document(state: dict, incoming: Incoming, *, now: datetime, office: OfficeInfo, lang: str):
+def _document(state: dict, incoming: Incoming, turn: Turn) -> Step:
+    office = turn.office
     if incoming.media_failed or not incoming.media_ref:
-        return Step(state, [Text(text("chat.media_failed", lang))])
+        return Step(state, [Text(turn.say("chat.media_failed"))])
     if not office.batam:
-        return Step(state, [Text(_say("chat.media_not_needed", lang, office))])
+        return Step(state, [Text(turn.say("chat.media_not_needed"))])
+    if not office.registration_open:
+        return Step(state, [Text(_closed_for_registration(turn))])
     request = state.pop("batam_request", None)
-    if request and now - datetime.fromisoformat(request["at"]) <= BATAM_PAIRING:
+    if request and turn.now - datetime.fromisoformat(request["at"]) <= BATAM_PAIRING:
         effect = Book(
             request["name"],
             date.fromisoformat(request["birth_date"]),
@@ -170,119 +195,142 @@ def _document(state: dict, incoming: Incoming, *, now: datetime, office: OfficeI
             incoming.media_ref,
         )
         return Step(state, effect=effect)
-    state["ktp"] = {"ref": incoming.media_ref, "at": now.isoformat()}
-    return Step(state, [Text(text("chat.batam_need_text", lang))])
+    state["ktp"] = {"ref": incoming.media_ref, "at": turn.now.isoformat()}
+    return Step(state, [Text(turn.say("chat.batam_need_text"))])
 
 
-def after(effect: Effect, outcome, *, office: OfficeInfo, lang: str) -> list:
-    """The answer to an applied effect: `outcome` is a BookingView or a BookingError."""
+def _closed_for_registration(turn: Turn) -> str:
+    opens, closes = turn.office.registration
+    error = OutsideRegistrationHours(
+        opens=opens, closes=closes, next_opening=turn.office.next_registration
+    )
+    return explain(error, turn.say.lang, office=turn.office.name, zone=turn.office.zone)
+
+
+# --- Answers to applied effects ------------------------------------------------------------
+def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, lang: str) -> Step:
+    """The answer to an applied effect: `outcome` is a view of the result or a BookingError."""
+    state = dict(state)
+    if isinstance(effect, SetLanguage):
+        say = Speaker(situation.office, effect.lang)
+        return Step(state, [Text(say("sigap.language_set")), menu.menu(say)])
+    turn = Turn(now, situation, Speaker(situation.office, lang))
     if isinstance(outcome, BookingError):
-        return _refusal(effect, outcome, office=office, lang=lang)
+        return _refusal(effect, outcome, state, turn)
     if isinstance(effect, Book):
-        return _booked(outcome, office=office, lang=lang)
+        return Step(state, _booked(outcome, effect, turn))
     if isinstance(effect, Confirm):
-        return [Text(_confirmed(outcome, office=office, lang=lang))]
-    return [Text(text("chat.cancelled", lang, code=outcome.code))]
+        return Step(state, [Text(_confirmed(outcome, turn))])
+    if isinstance(effect, Cancel):
+        return Step(state, [Text(turn.say("chat.cancelled", code=outcome.code))])
+    if isinstance(effect, Reschedule):
+        return Step(state, [Text(_rescheduled(outcome, turn))])
+    if isinstance(effect, ShowStatus):
+        return Step(state, [Text(_status(outcome, turn))])
+    if isinstance(effect, FileTicket) and isinstance(outcome, TicketView):
+        kind = turn.say(f"ticket.{outcome.kind}")
+        return Step(
+            state, [Text(turn.say("flow.ticket", kind=kind.capitalize(), number=outcome.number))]
+        )
+    raise TypeError(f"no answer for {type(effect).__name__}")
 
 
-def _refusal(effect: Effect, error: BookingError, *, office: OfficeInfo, lang: str) -> list:
-    if isinstance(effect, Cancel) and effect.code is None and isinstance(error, BookingNotFound):
-        return [Text(_say("chat.no_live_booking", lang, office))]
-    sentence = explain(error, lang, office=office.name, zone=office.zone)
+def _refusal(effect, error: BookingError, state: dict, turn: Turn) -> Step:
+    say = turn.say
+    if isinstance(error, BookingNotFound):
+        if isinstance(effect, Cancel) and effect.code is None:
+            return Step(state, [Text(say("chat.no_live_booking")), menu.menu(say)])
+        if isinstance(effect, ShowStatus) and effect.code is None:
+            flows.begin(state, "status", turn, step="code")
+            return Step(state, [Text(say("flow.ask_code"))])
+    sentence = explain(error, say.lang, office=turn.office.name, zone=turn.office.zone)
+    if isinstance(error, AlreadyBooked) and turn.situation.live is not None:
+        return Step(state, [flows.booking_choices(turn.situation.live, turn, note=sentence)])
     if isinstance(error, AlreadyBooked):
-        sentence += "\n\n" + text("chat.how_to_cancel", lang)
-    if isinstance(effect, Confirm) and isinstance(error, BookingNotFound):
-        sentence += "\n\n" + _say(_welcome_key(office), lang, office)
-    return [Text(sentence)]
+        sentence += "\n\n" + say("chat.how_to_cancel")
+    if isinstance(effect, Book) and isinstance(error, DATE_REFUSALS):
+        suggestion = error.details.get("suggestion")
+        if suggestion and not turn.office.batam:
+            example = f"#{effect.name}#{effect.birth_date:%d%m%Y}#{suggestion:%d%m%Y}"
+            sentence += "\n\n" + say("chat.try_this", example=example)
+    replies = [Text(sentence)]
+    if isinstance(effect, Confirm | ShowStatus) and isinstance(error, BookingNotFound):
+        replies.append(menu.menu(say))
+    return Step(state, replies)
 
 
-def _booked(view: BookingView, *, office: OfficeInfo, lang: str) -> list:
-    zone = zone_name(office.zone)
-    lines = text(
+def _slot(view: BookingView, turn: Turn) -> str:
+    return turn.say.hour(view.slot_start)
+
+
+def _booked(view: BookingView, effect: Book, turn: Turn) -> list:
+    say = turn.say
+    qr = QrImage(code=view.code, caption=say("chat.qr_caption", code=view.code))
+    if effect.confirm:
+        return [qr, Text(_confirmed(view, turn))]
+    details = say(
         "chat.booked",
-        lang,
         code=view.code,
         name=view.name,
-        birth_date=format_short_date(view.birth_date, lang),
-        office=office.name,
-        visit_date=format_date(view.visit_date, lang),
-        slot=f"{format_time(view.slot_start, lang)} {zone}",
-        confirm_by=format_datetime(view.confirm_by, lang) if view.confirm_by else "-",
-        address_line=(
-            "\n" + text("chat.booked_address", lang, address=view.address) if view.address else ""
-        ),
+        birth_date=say.day(view.birth_date).split(", ", 1)[1],
+        visit_date=say.day(view.visit_date),
+        slot=_slot(view, turn),
+        confirm_by=_moment(view.confirm_by, turn) if view.confirm_by else "-",
+        address_line="\n" + say("chat.booked_address", address=view.address)
+        if view.address
+        else "",
     )
     if view.moved_from:
-        lines = (
-            text("chat.moved", lang, requested=format_date(view.moved_from, lang)) + "\n\n" + lines
-        )
-    confirm = Button(f"confirm:{view.code}", text("chat.button_confirm", lang))
-    cancel = Button(f"cancel:{view.code}", text("chat.button_cancel", lang))
-    return [
-        QrImage(code=view.code, caption=text("chat.qr_caption", lang, code=view.code)),
-        Buttons(body=lines, buttons=(confirm, cancel)),
-    ]
+        details = say("chat.moved", requested=say.day(view.moved_from)) + "\n\n" + details
+    confirm = Button(f"confirm:{view.code}", say("chat.button_confirm"))
+    cancel = Button(f"cancel:{view.code}", say("chat.button_cancel"))
+    return [qr, Buttons(body=details, buttons=(confirm, cancel))]
 
 
-def _confirmed(view: BookingView, *, office: OfficeInfo, lang: str) -> str:
-    zone = zone_name(office.zone)
-    requirements = text("requirements.child" if view.child else "requirements.adult", lang)
+def _moment(value: datetime, turn: Turn) -> str:
+    return format_datetime(value, turn.say.lang)
+
+
+def _queue_line(view: BookingView, turn: Turn) -> str:
+    return turn.say("flow.queue_line", queue=view.queue_number) if view.queue_number else ""
+
+
+def _confirmed(view: BookingView, turn: Turn) -> str:
+    say = turn.say
+    requirements = say("requirements.child" if view.child else "requirements.adult")
     if view.old_passport:
-        requirements += "\n" + text("requirements.old_passport", lang)
-    return text(
+        requirements += "\n" + say("requirements.old_passport")
+    return say(
         "chat.confirmed",
-        lang,
         name=view.name,
         queue=view.queue_number or "-",
         code=view.code,
-        visit_date=format_date(view.visit_date, lang),
-        slot=f"{format_time(view.slot_start, lang)} {zone}",
-        office=office.name,
-        address=f", {office.address}" if office.address else "",
-        arrive_by=f"{format_time(view.arrive_by.timetz(), lang)} {zone}",
+        visit_date=say.day(view.visit_date),
+        slot=_slot(view, turn),
+        address=f", {turn.office.address}" if turn.office.address else "",
+        arrive_by=say.hour(view.arrive_by.timetz()),
         requirements=requirements,
     )
 
 
-def _law_error(error: LawError, lang: str, office: OfficeInfo) -> str:
-    if error.field == "format":
-        key = "chat.field_count_batam" if office.batam else "chat.field_count"
-        return _say(key, lang, office, count=error.details["count"])
-    if error.field == "address":
-        return _say("chat.address_too_long", lang, office, maximum=error.details["maximum"])
-    field_name = text(f"field.{error.field}", lang)
-    if error.why == "not_a_date":
-        month = MONTHS[lang if lang in MONTHS else "id"][error.details["month"] - 1]
-        return _say(
-            "chat.date_not_a_date",
-            lang,
-            office,
-            field=field_name,
-            day=error.details["day"],
-            month=month,
-            year=error.details["year"],
-        )
-    return _say("chat.date_unreadable", lang, office, field=field_name, raw=error.details["raw"])
+def _rescheduled(view: BookingView, turn: Turn) -> str:
+    return turn.say(
+        "flow.rescheduled",
+        code=view.code,
+        day=turn.say.day(view.visit_date),
+        hour=_slot(view, turn),
+        queue=_queue_line(view, turn),
+        arrive_by=turn.say.hour(view.arrive_by.timetz()),
+    )
 
 
-def _welcome_key(office: OfficeInfo) -> str:
-    return "chat.welcome_batam" if office.batam else "chat.welcome"
-
-
-def _say(key: str, lang: str, office: OfficeInfo, **params) -> str:
-    """A text with the office's name, address, hours and a real example day filled in."""
-    example = office.example_day
-    zone = zone_name(office.zone)
-    opens, closes = office.registration or (time(7, 30), time(10))
-    values = {
-        "office": office.name,
-        "address": office.address,
-        "zone": zone,
-        "opens": format_time(opens, lang),
-        "closes": format_time(closes, lang),
-        "example": format_date(example, lang) if example else "-",
-        "example_short": format_short_date(example, lang) if example else "-",
-        "example_digits": f"{example:%d%m%Y}" if example else "DDMMYYYY",
-    }
-    values.update(params)
-    return text(key, lang, **values)
+def _status(view: BookingView, turn: Turn) -> str:
+    return turn.say(
+        "flow.status",
+        code=view.code,
+        status=turn.say(f"status.{view.status}"),
+        office=view.office_name or turn.office.name,
+        day=turn.say.day(view.visit_date),
+        hour=_slot(view, turn),
+        queue=_queue_line(view, turn),
+    )

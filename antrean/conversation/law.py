@@ -96,6 +96,8 @@ def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
     month_number = int(month) if month.isdigit() else MONTHS.get(month.rstrip("."))
     if not day.isdigit() or not year.isdigit() or month_number is None or len(year) not in (2, 4):
         raise LawError(field, "unreadable", raw=raw.strip())
+    if not 1 <= month_number <= 12:
+        raise LawError(field, "no_such_month", raw=raw.strip(), month=month_number)
     full_year = int(year) if len(year) == 4 else 2000 + int(year)
     try:
         found = date(full_year, month_number, int(day))

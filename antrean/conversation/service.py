@@ -7,56 +7,99 @@ booking change, the new conversation state and the replies commit together or no
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from antrean.booking import actions
+from antrean.booking import actions, availability
 from antrean.booking.errors import BookingError, BookingNotFound
 from antrean.booking.models import Booking, Channel
 from antrean.booking.queries import live_booking
-from antrean.booking.rules import is_child
+from antrean.booking.rules import Quota, is_child
 from antrean.conversation import dialog
+from antrean.conversation.model import (
+    Book,
+    BookingView,
+    Cancel,
+    Confirm,
+    DayOffer,
+    FileTicket,
+    Incoming,
+    OfficeInfo,
+    Reschedule,
+    ServiceOption,
+    SetLanguage,
+    ShowStatus,
+    Situation,
+    TicketView,
+)
+from antrean.feedback.actions import file_ticket
 from antrean.offices.models import MessageFormat, Office, ServiceType
+from antrean.offices.queries import office_texts
 from antrean.offices.schedules import schedule_for
 from antrean.whatsapp.models import Contact, InboundMessage, StoredMedia
 from antrean.whatsapp.payloads import message_from_raw
 
-# A LAW message does not say which application it is for; officers change it at the desk
-# if needed. (The guided booking asks.)
-DEFAULT_SERVICE = "baru"
-
 
 def respond(contact: Contact, inbound: InboundMessage, now: datetime) -> tuple[dict, list]:
-    """(new conversation state, replies) for `inbound`; applies any booking effect."""
-    office = contact.number.office
-    info = office_info(office, now)
+    """(new conversation state, replies) for `inbound`; applies any effect it asks for."""
+    situation = situation_for(contact, now)
     step = dialog.handle(
-        contact.state or {}, incoming_for(inbound), now=now, office=info, lang=contact.lang
+        contact.state or {}, incoming_for(inbound), now=now, situation=situation, lang=contact.lang
     )
-    replies = list(step.replies)
+    replies, state = list(step.replies), step.state
     if step.effect is not None:
         outcome = _apply(step.effect, contact, now)
-        replies += dialog.after(step.effect, outcome, office=info, lang=contact.lang)
-    return step.state, replies
+        answer = dialog.after(
+            step.effect, outcome, state, now=now, situation=situation, lang=contact.lang
+        )
+        replies += answer.replies
+        state = answer.state
+    return state, replies
 
 
-def office_info(office: Office, now: datetime) -> dialog.OfficeInfo:
+def situation_for(contact: Contact, now: datetime) -> Situation:
+    office = contact.number.office
     schedule = schedule_for(office, now)
-    registration = None
-    if office.registration_opens_at and office.registration_closes_at:
-        registration = (office.registration_opens_at, office.registration_closes_at)
+    live = live_booking(contact.wa_id)
+
+    def offers(quota: str) -> list[DayOffer]:
+        rooms = availability.upcoming(office, schedule, Quota(quota), now, limit=14)
+        return [DayOffer(room.day, room.seats, room.hours) for room in rooms]
+
+    return Situation(
+        office=office_info(office, now, schedule),
+        live=view(live) if live is not None else None,
+        offers=offers,
+    )
+
+
+def office_info(office: Office, now: datetime, schedule=None) -> OfficeInfo:
+    schedule = schedule or schedule_for(office, now)
+    registration_open = True
+    if schedule.registration is not None:
+        try:
+            schedule.check_registration(now)
+        except BookingError:
+            registration_open = False
     example = schedule.first_bookable_day(now, after=schedule.today(now))
-    return dialog.OfficeInfo(
+    return OfficeInfo(
         name=office.name,
         zone=office.timezone,
         address=office.address,
         batam=office.message_format == MessageFormat.BATAM,
         example_day=example or schedule.first_bookable_day(now),
-        registration=registration,
+        registration=schedule.registration,
+        registration_open=registration_open,
+        next_registration=schedule.next_registration_opening(now),
+        services=tuple(
+            ServiceOption(s.code, s.name_id, s.quota, s.bookable_remotely)
+            for s in ServiceType.objects.all()
+        ),
+        texts=office_texts(office),
     )
 
 
-def incoming_for(inbound: InboundMessage) -> dialog.Incoming:
+def incoming_for(inbound: InboundMessage) -> Incoming:
     message = message_from_raw(inbound.payload)
     media = StoredMedia.objects.filter(inbound=inbound).first()
-    return dialog.Incoming(
+    return Incoming(
         kind=message.kind,
         text=message.text,
         reply_id=message.reply_id,
@@ -65,10 +108,10 @@ def incoming_for(inbound: InboundMessage) -> dialog.Incoming:
     )
 
 
-def view(booking: Booking, moved_from=None) -> dialog.BookingView:
+def view(booking: Booking, moved_from=None) -> BookingView:
     zone = ZoneInfo(booking.office.timezone)
     slot = booking.slot_at.astimezone(zone)
-    return dialog.BookingView(
+    return BookingView(
         code=booking.code,
         name=booking.name,
         birth_date=booking.birth_date,
@@ -82,40 +125,92 @@ def view(booking: Booking, moved_from=None) -> dialog.BookingView:
         old_passport=booking.service.needs_old_passport,
         address=booking.address,
         moved_from=moved_from,
+        quota=booking.quota,
+        office_name=booking.office.name,
     )
 
 
 def _apply(effect, contact: Contact, now: datetime):
-    """Apply `effect` through the booking write layer: a BookingView, or the refusal."""
+    """Apply `effect`: a view of the result, or the refusal."""
     actor = f"whatsapp:{contact.wa_id}"
+    phone = contact.wa_id
     try:
-        if isinstance(effect, dialog.Book):
-            booked = actions.book(
-                office=contact.number.office,
-                service=ServiceType.objects.get(code=DEFAULT_SERVICE),
-                phone=contact.wa_id,
-                name=effect.name,
-                birth_date=effect.birth_date,
-                visit_date=effect.visit_date,
-                address=effect.address,
-                channel=Channel.WHATSAPP,
-                actor=actor,
-                lang=contact.lang,
+        if isinstance(effect, Book):
+            return _book(effect, contact, actor, now)
+        if isinstance(effect, Confirm):
+            return view(actions.confirm(code=effect.code, now=now, actor=actor, phone=phone))
+        if isinstance(effect, Cancel):
+            code = effect.code or _live_code(phone)
+            return view(actions.cancel(code=code, now=now, actor=actor, phone=phone))
+        if isinstance(effect, Reschedule):
+            moved = actions.reschedule(
+                code=effect.code,
+                visit_date=effect.day,
+                hour=effect.hour,
                 now=now,
+                actor=actor,
+                phone=phone,
             )
-            if effect.document_ref:
-                StoredMedia.objects.filter(pk=effect.document_ref).update(booking=booked.booking)
-            return view(booked.booking, booked.moved_from)
-        if isinstance(effect, dialog.Confirm):
-            return view(
-                actions.confirm(code=effect.code, now=now, actor=actor, phone=contact.wa_id)
+            return view(moved)
+        if isinstance(effect, ShowStatus):
+            return view(_status_of(effect.code, phone))
+        if isinstance(effect, FileTicket):
+            ticket = file_ticket(
+                office=contact.number.office,
+                phone=phone,
+                kind=effect.kind,
+                text=effect.text,
+                now=now,
+                whatsapp_number=contact.number.phone_number_id,
             )
-        code = effect.code
-        if code is None:
-            live = live_booking(contact.wa_id)
-            if live is None:
-                raise BookingNotFound()
-            code = live.code
-        return view(actions.cancel(code=code, now=now, actor=actor, phone=contact.wa_id))
+            return TicketView(ticket.number, ticket.kind)
+        if isinstance(effect, SetLanguage):
+            contact.lang = effect.lang
+            contact.save(update_fields=["lang"])
+            return None
     except BookingError as refusal:
         return refusal
+    raise TypeError(f"cannot apply {type(effect).__name__}")
+
+
+def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingView:
+    booked = actions.book(
+        office=contact.number.office,
+        service=ServiceType.objects.get(code=effect.service),
+        phone=contact.wa_id,
+        name=effect.name,
+        birth_date=effect.birth_date,
+        visit_date=effect.visit_date,
+        hour=effect.hour,
+        address=effect.address,
+        channel=Channel.WHATSAPP,
+        actor=actor,
+        lang=contact.lang,
+        now=now,
+    )
+    booking = booked.booking
+    if effect.document_ref:
+        StoredMedia.objects.filter(pk=effect.document_ref).update(booking=booking)
+    if effect.confirm:
+        booking = actions.confirm(code=booking.code, now=now, actor=actor, phone=contact.wa_id)
+    return view(booking, booked.moved_from)
+
+
+def _live_code(phone: str) -> str:
+    live = live_booking(phone)
+    if live is None:
+        raise BookingNotFound()
+    return live.code
+
+
+def _status_of(code: str | None, phone: str) -> Booking:
+    """A booking by its code (whoever asks: the code is the proof), or the number's latest."""
+    found = Booking.objects.select_related("office", "service")
+    booking = (
+        found.filter(code=code).first()
+        if code
+        else found.filter(phone=phone).order_by("-created_at").first()
+    )
+    if booking is None:
+        raise BookingNotFound()
+    return booking

@@ -4,7 +4,14 @@ from django.utils import timezone
 
 from antrean.booking.actions import sync_capacities
 from antrean.booking.lifecycle import LIVE
-from antrean.offices.models import ISO_WEEKDAYS, Closure, Office, ServiceType, WhatsAppNumber
+from antrean.offices.models import (
+    ISO_WEEKDAYS,
+    Closure,
+    Office,
+    OfficeText,
+    ServiceType,
+    WhatsAppNumber,
+)
 
 admin.site.site_header = "antrean — administrasi"
 admin.site.site_title = "antrean"
@@ -142,3 +149,39 @@ class ClosureAdmin(admin.ModelAdmin):
 class ServiceTypeAdmin(admin.ModelAdmin):
     list_display = ["name_id", "code", "queue_prefix", "quota", "bookable_remotely", "position"]
     list_editable = ["position"]
+
+
+class OfficeTextForm(forms.ModelForm):
+    key = forms.ChoiceField(label="Teks", choices=())
+
+    class Meta:
+        model = OfficeText
+        fields = ["office", "key", "text_id", "text_en"]
+
+    def __init__(self, *args, **kwargs):
+        from antrean.content import catalog
+
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(key, key) for key in sorted(catalog())]
+
+
+@admin.register(OfficeText)
+class OfficeTextAdmin(admin.ModelAdmin):
+    form = OfficeTextForm
+    list_display = ["key", "office", "text_id"]
+    list_filter = ["office"]
+    search_fields = ["key", "text_id", "text_en"]
+    readonly_fields = ["default_id", "default_en"]
+    fields = ["office", "key", "text_id", "text_en", "default_id", "default_en"]
+
+    @admin.display(description="teks bawaan (Bahasa Indonesia)")
+    def default_id(self, obj):
+        from antrean.content import catalog
+
+        return catalog().get(obj.key, {}).get("id", "") if obj and obj.key else ""
+
+    @admin.display(description="teks bawaan (English)")
+    def default_en(self, obj):
+        from antrean.content import catalog
+
+        return catalog().get(obj.key, {}).get("en", "") if obj and obj.key else ""

@@ -1,6 +1,7 @@
 """Offices and what they offer. Labels are in Indonesian: officers read them."""
 
 import datetime
+import string
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -249,3 +250,68 @@ class ServiceType(models.Model):
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_id
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class OfficeText(models.Model):
+    """Staff's own wording for a text applicants read, for one office or for all of them.
+
+    `key` names a text of antrean/content/messages.toml (its default wording is kept);
+    the placeholders in braces must be ones the default uses.
+    """
+
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="texts",
+        verbose_name="kantor",
+        help_text="Kosongkan untuk semua kantor.",
+    )
+    key = models.CharField("teks", max_length=80)
+    text_id = models.TextField("Bahasa Indonesia")
+    text_en = models.TextField("English", blank=True, help_text="Kosongkan: teks bawaan.")
+
+    class Meta:
+        verbose_name = "teks layanan"
+        verbose_name_plural = "teks layanan"
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "key"], name="one_text_per_office_key"),
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(office__isnull=True), name="one_text_for_all_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self):
+        from antrean.content import catalog
+
+        default = catalog().get(self.key)
+        if default is None:
+            raise ValidationError({"key": "Teks ini tidak dikenal."})
+        allowed = _placeholders(default["id"])
+        for field, value in (("text_id", self.text_id), ("text_en", self.text_en)):
+            if len(value) > TEXT_MAX_LENGTH:
+                raise ValidationError({field: f"Paling banyak {TEXT_MAX_LENGTH} huruf."})
+            try:
+                unknown = _placeholders(value) - allowed
+            except ValueError:
+                raise ValidationError(
+                    {field: "Tanda kurung kurawal { } tidak berpasangan."}
+                ) from None
+            if unknown:
+                names = ", ".join("{" + name + "}" for name in sorted(unknown))
+                shown = ", ".join("{" + name + "}" for name in sorted(allowed)) or "tidak ada"
+                raise ValidationError(
+                    {field: f"Isian {names} tidak dikenal untuk teks ini; yang tersedia: {shown}."}
+                )
+
+
+TEXT_MAX_LENGTH = 1000  # fits every WhatsApp message body with room for what we add

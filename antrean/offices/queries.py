@@ -1,6 +1,8 @@
 """Reading offices: the operators' JSON shape."""
 
-from antrean.offices.models import Office
+from django.db.models import Q
+
+from antrean.offices.models import Office, OfficeText
 
 
 def offices() -> list[Office]:
@@ -49,3 +51,12 @@ def office_json(office: Office) -> dict:
         "message_format": office.message_format,
         "is_active": office.is_active,
     }
+
+
+def office_texts(office: Office) -> dict[str, dict[str, str]]:
+    """The staff's own wording for this office: its own texts over those for all offices."""
+    texts: dict[str, dict[str, str]] = {}
+    rows = OfficeText.objects.filter(Q(office=office) | Q(office__isnull=True)).order_by("office")
+    for row in sorted(rows, key=lambda r: r.office_id is not None):  # all offices first
+        texts[row.key] = {"id": row.text_id, **({"en": row.text_en} if row.text_en else {})}
+    return texts

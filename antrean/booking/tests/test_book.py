@@ -9,6 +9,7 @@ from antrean.booking import actions, errors
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking, BookingEvent, DayLoad, SlotLoad
 from antrean.booking.rules import PriorityReason, Quota
+
 from conftest import BIRTH, NOW, WIB, new_phone
 
 TUESDAY = date(2027, 8, 10)

@@ -9,6 +9,7 @@ from antrean.booking import actions, errors, tasks
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking, DayLoad, SlotLoad
 from antrean.booking.rules import PriorityReason
+
 from conftest import WIB
 
 TUESDAY = date(2027, 8, 10)

@@ -17,6 +17,7 @@ from antrean.booking.lifecycle import LIVE
 from antrean.booking.models import Booking, SlotLoad
 from antrean.booking.tests.invariants import check_counters, check_queue_numbers
 from antrean.offices.models import Office, ServiceType
+
 from conftest import BIRTH, NOW, new_phone
 
 PROCESSES = 8

@@ -14,6 +14,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from antrean.booking import actions, errors
 from antrean.booking.tests.invariants import check_counters, check_queue_numbers
 from antrean.offices.models import Office, ServiceType, WhatsAppNumber
+
 from conftest import NOW
 
 _run = itertools.count(1)

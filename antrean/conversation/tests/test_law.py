@@ -67,7 +67,7 @@ def test_batam_puts_the_address_third():
         ("#Budi#31021987#10082027", "birth_date", "not_a_date"),
         ("#Budi#25011987#31022027", "visit_date", "not_a_date"),
         ("#Budi#25011987#besok", "visit_date", "unreadable"),
-        ("#Budi#25011987#10/13/2027", "visit_date", "not_a_date"),
+        ("#Budi#25011987#10/13/2027", "visit_date", "no_such_month"),
     ],
 )
 def test_what_is_wrong_and_where(typed, field, why):

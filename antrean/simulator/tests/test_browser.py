@@ -139,49 +139,85 @@ def test_the_home_page_leads_to_the_simulator(demo, browser):
     shot(page, "home-to-simulator")
 
 
-def test_a_list_opens_and_the_chosen_row_goes_back_as_a_list_reply(demo, browser):
-    import urllib.request
-
-    phone = "6281234570002"
-    listing = {
-        "messaging_product": "whatsapp",
-        "to": phone,
-        "type": "interactive",
-        "interactive": {
-            "type": "list",
-            "body": {"text": "Pilih layanan"},
-            "action": {
-                "button": "Menu",
-                "sections": [
-                    {
-                        "title": "Layanan",
-                        "rows": [
-                            {
-                                "id": "menu:requirements",
-                                "title": "Persyaratan",
-                                "description": "Dokumen yang perlu dibawa",
-                            }
-                        ],
-                    }
-                ],
-            },
-        },
-    }
-    request = urllib.request.Request(  # as a worker sends it
-        f"{demo['url']}/simulator/graph/v23.0/{JAKARTA_PUSAT}/messages",
-        data=json.dumps(listing).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Authorization": "Bearer simulator"},
-    )
-    urllib.request.urlopen(request, timeout=10).close()
+def test_the_menu_list_opens_and_a_chosen_row_is_answered(demo, browser):
     page = browser.new_page()
+    page.goto(demo["url"] + "/simulator/")
+    page.select_option("[data-testid=number]", JAKARTA_PUSAT)
+    page.fill("[data-testid=wa-id]", "6281234570002")
+    page.dispatch_event("[data-testid=wa-id]", "change")
+    page.fill("[data-testid=text]", "halo")
+    page.click("[data-testid=send]")
+    page.locator("[data-testid=list-open]").click(timeout=30_000)
+    page.locator("[data-testid=list-row]", has_text="Persyaratan").click()
+    page.locator("[data-testid=message-in]", has_text="Persyaratan").wait_for(timeout=10_000)
+    page.locator("[data-testid=button]", has_text="Dewasa").click(timeout=30_000)
+    page.get_by_text("Persyaratan paspor dewasa").wait_for(timeout=30_000)
+    shot(page, "menu")
+
+
+def test_a_new_user_books_reschedules_and_complains_from_the_menu_alone(demo, browser):
+    phone = "6281234570003"
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(demo["url"] + "/simulator/")
     page.select_option("[data-testid=number]", JAKARTA_PUSAT)
     page.fill("[data-testid=wa-id]", phone)
     page.dispatch_event("[data-testid=wa-id]", "change")
-    page.locator("[data-testid=list-open]").click()
-    page.locator("[data-testid=list-row]", has_text="Persyaratan").click()
-    page.locator("[data-testid=message-in]", has_text="Persyaratan").wait_for(timeout=10_000)
-    # Our webhook took the list reply and the worker answered it.
-    page.get_by_text("#NAMA#TGLLAHIR#TGLKEDATANGAN").first.wait_for(timeout=30_000)
-    shot(page, "list")
+
+    def write(text):
+        page.fill("[data-testid=text]", text)
+        page.click("[data-testid=send]")
+
+    lists_used = [0]
+
+    def choose(row=None, index=0):
+        """Wait for a list newer than the last one used, open it, pick a row."""
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=list-open]').length > n",
+            arg=lists_used[0],
+            timeout=30_000,
+        )
+        lists_used[0] = page.locator("[data-testid=list-open]").count()
+        newest = (
+            page.locator("[data-testid=message-out]")
+            .filter(has=page.locator("[data-testid=list-open]"))
+            .last
+        )
+        newest.locator("[data-testid=list-open]").click()
+        rows = newest.locator("[data-testid=list-row]")
+        (rows.filter(has_text=row) if row else rows.nth(index)).first.click()
+
+    def tap(title):
+        page.locator("[data-testid=button]", has_text=title).last.click(timeout=30_000)
+
+    def heard(text):
+        page.get_by_text(text).last.wait_for(timeout=30_000)
+
+    write("halo")
+    choose("Pesan antrean")
+    choose("Paspor baru")
+    choose(index=0)  # the first day with places
+    choose(index=0)  # its first hour with places
+    heard("Langkah 4 dari 5")
+    write("Budi Santoso")
+    heard("Langkah 5 dari 5")
+    write("25 Januari 1987")
+    tap("Pesan")
+    heard("Pemesanan terkonfirmasi")
+    shot(page, "guided-booked")
+
+    write("menu")
+    choose("Ubah/batal pemesanan")
+    tap("Ubah jadwal")
+    choose(index=1)  # another day
+    choose(index=0)
+    heard("Jadwal berhasil diubah")
+
+    write("menu")
+    choose("Saran & pengaduan")
+    tap("Pengaduan")
+    write("Ruang tunggu penuh, mohon tambah kursi.")
+    heard("nomor tiket")
+    shot(page, "complaint")
+
+    (booking,) = bookings(demo, phone)
+    assert (booking["status"], booking["reschedules"]) == ("confirmed", 1)

@@ -117,9 +117,10 @@
       rows.className = "rows";
       for (const section of message.list.sections) {
         for (const row of section.rows) {
-          const choice = button(row.title, () => send({
-            kind: "list_reply", reply_id: row.id, title: row.title,
-          }), "list-row");
+          const choice = button(row.title, () => {
+            rows.classList.remove("open"); // like WhatsApp: the list closes once chosen
+            send({ kind: "list_reply", reply_id: row.id, title: row.title });
+          }, "list-row");
           if (row.description) {
             const note = document.createElement("small");
             note.textContent = row.description;

@@ -1,0 +1,137 @@
+"""What the dialog reads and returns. Plain data; no Django."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+
+@dataclass(frozen=True)
+class Incoming:
+    kind: str  # text, button_reply, list_reply, quick_reply, image, document, location, ...
+    text: str = ""
+    reply_id: str = ""
+    media_ref: str = ""  # our reference to the stored photo or document
+    media_failed: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceOption:
+    code: str
+    name: str
+    quota: str
+    bookable: bool
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    name: str
+    zone: str  # IANA name
+    address: str = ""
+    batam: bool = False
+    example_day: date | None = None  # a real open day, for examples in our answers
+    registration: tuple[time, time] | None = None
+    registration_open: bool = True
+    next_registration: datetime | None = None
+    services: tuple[ServiceOption, ...] = ()
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # staff's own wording
+
+
+@dataclass(frozen=True)
+class DayOffer:
+    """A bookable day with the places one booking could still get, and its hours."""
+
+    day: date
+    seats: int
+    hours: tuple[tuple[time, int], ...]
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """What our answers say about a booking."""
+
+    code: str
+    name: str
+    birth_date: date
+    visit_date: date
+    slot_start: time
+    status: str
+    queue_number: str | None
+    confirm_by: datetime | None
+    arrive_by: datetime
+    child: bool
+    old_passport: bool
+    address: str | None = None
+    moved_from: date | None = None
+    quota: str = "regular"
+    office_name: str = ""
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the dialog knows of the world when a message arrives."""
+
+    office: OfficeInfo
+    live: BookingView | None = None  # the person's live booking, if any
+    offers: Callable[[str], Sequence[DayOffer]] = lambda quota: ()  # by quota, on demand
+
+
+# --- Effects: what the dialog asks the booking write layer (or the ticket desk) to do -------
+@dataclass(frozen=True)
+class Book:
+    name: str
+    birth_date: date
+    visit_date: date | None
+    address: str | None = None
+    document_ref: str = ""
+    service: str = "baru"
+    hour: time | None = None
+    confirm: bool = False  # the guided booking's last tap already confirms
+
+
+@dataclass(frozen=True)
+class Confirm:
+    code: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    code: str | None  # None: the number's live booking
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    code: str
+    day: date
+    hour: time | None = None
+
+
+@dataclass(frozen=True)
+class ShowStatus:
+    code: str | None  # None: the number's latest booking
+
+
+@dataclass(frozen=True)
+class FileTicket:
+    kind: str  # appreciation, aspiration, complaint
+    text: str
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    lang: str
+
+
+Effect = Book | Confirm | Cancel | Reschedule | ShowStatus | FileTicket | SetLanguage
+
+
+@dataclass
+class Step:
+    state: dict
+    replies: list = field(default_factory=list)
+    effect: Effect | None = None
