@@ -210,6 +210,14 @@ def _place(office, schedule, quota, applicants, visit_date, hour, now, move_if_f
     if start is not None:
         return first, start, None
     if hour is not None:
+        room = availability.rooms(office, schedule, [first], quota, now)[first]
+        if room.seats < applicants:  # it is the day's quota that is gone, not just this hour
+            raise DayFull(
+                day=first,
+                next_day=availability.first_day_with_room(
+                    office, schedule, quota, applicants, now, after=first
+                ),
+            )
         raise HourFull(day=first, hour=hour)
     if visit_date is not None and not move_if_full:
         raise DayFull(

@@ -44,7 +44,10 @@ def rooms(
             slot = slot_loads.get((day, start))
             hours.append((start, slot.capacity - slot.taken if slot else office.capacity_per_hour))
         hour_left = sum(left for _, left in hours)
-        result[day] = DayRoom(day=day, seats=max(0, min(day_left, hour_left)), hours=tuple(hours))
+        seats = max(0, min(day_left, hour_left))
+        # No hour offers more than the day itself still has.
+        hours = [(start, max(0, min(left, day_left))) for start, left in hours]
+        result[day] = DayRoom(day=day, seats=seats, hours=tuple(hours))
     return result
 
 

@@ -32,6 +32,32 @@ def has_text(key: str) -> bool:
     return key in catalog()
 
 
+# Where a text ends up decides how long it may be (WhatsApp's limits, with room for what is
+# added around it): button and list-button titles, list rows and their notes, section
+# titles; everything else is a message body.
+_LIMITS = [
+    ({"chat.button_confirm", "chat.button_cancel", "flow.book_button", "flow.reschedule_button",
+      "flow.cancel_booking_button", "flow.menu_button", "sigap.menu_button",
+      "flow.service_button", "flow.day_button", "flow.hour_button",
+      "sigap.requirements_adult_title", "sigap.requirements_child_title",
+      "sigap.requirements_renewal_title", "flow.feedback_appreciation",
+      "flow.feedback_aspiration", "flow.feedback_complaint"}, 20),
+    ({"sigap.menu_section", "flow.lost_row"}, 24),
+    ({"flow.lost_row_note", "flow.seats_left"}, 72),
+]  # fmt: skip
+BODY_LIMIT = 800
+
+
+def limit_for(key: str) -> int:
+    """The most characters the text `key` may have once filled in."""
+    for keys, limit in _LIMITS:
+        if key in keys:
+            return limit
+    if key.startswith("sigap.row."):
+        return 72 if key.endswith("_note") else 24
+    return BODY_LIMIT
+
+
 def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params) -> str:
     """The text `key` in `lang` (Indonesian when that language is missing), filled in."""
     entry = catalog()[key]

@@ -11,6 +11,7 @@ tap on one of our buttons or lists, a word such as "batal", "menu", "syarat" or 
 hilang", a photo; and everything else the SIGAP menu.
 """
 
+import re
 from datetime import date, datetime, timedelta
 
 from antrean.booking.codes import normalize_code
@@ -39,6 +40,7 @@ from antrean.conversation.model import (
     Reschedule,
     SetLanguage,
     ShowStatus,
+    ShowTicket,
     Situation,
     Step,
     TicketView,
@@ -52,7 +54,8 @@ LANGUAGES = ("id", "en")
 TOPICS = {"status", "pay", "requirements", "pickup", "book", "change", "feedback", "language"}
 FLOWS = {"book": flows.booking, "reschedule": flows.reschedule, "feedback": flows.feedback,
          "status": flows.status}  # fmt: skip
-TYPED_STEPS = {"name", "birth", "text", "code"}  # steps that wait for typed text
+TYPED_STEPS = {"name", "birth", "text", "code", "confirm"}  # steps that read typed text
+TICKET_NUMBER = re.compile(r"T-\d{4}-\d{5,}")
 DATE_REFUSALS = (VisitDateInPast, DayClosed, BeyondHorizon, NoSlotsLeftToday)
 
 
@@ -68,8 +71,9 @@ def handle(
     if incoming.kind in ("button_reply", "list_reply", "quick_reply"):
         return _tapped(state, flow, expired, incoming, turn)
     if incoming.kind == "location":
-        key = "chat.location" if situation.office.address else "sigap.menu_body"
-        return Step(state, [Text(turn.say(key))])
+        if not situation.office.address:
+            return Step(state, [menu.menu(turn.say)])
+        return Step(state, [Text(turn.say("chat.location"))])
     if incoming.kind in ("image", "document"):
         return _document(state, incoming, turn)
     return _typed(state, flow, expired, incoming, turn)
@@ -110,7 +114,7 @@ def _topic(state: dict, name: str, turn: Turn) -> Step:
     if name == "change":
         live = turn.situation.live
         if live is None:
-            return Step(state, [Text(turn.say("chat.no_live_booking")), menu.menu(turn.say)])
+            return Step(state, [Text(turn.say("chat.nothing_to_change")), menu.menu(turn.say)])
         return Step(state, [flows.booking_choices(live, turn)])
     if name == "feedback":
         return flows.start_feedback(state, turn)
@@ -124,22 +128,26 @@ def _typed(state: dict, flow, expired: bool, incoming: Incoming, turn: Turn) -> 
     plain = words.plain(typed)
     if plain in words.MENU:
         return Step(flows.end(state), [menu.menu(turn.say)])
-    if plain in words.CANCEL:
-        if flow is not None:
+    if plain in words.CANCEL or plain in words.STOP:
+        if flow is not None or expired:  # "batal" to a question we asked: stop asking
             return Step(flows.end(state), [Text(turn.say("flow.ended"))])
+        if plain in words.STOP:
+            return Step(state, [menu.menu(turn.say)])
         return Step(state, effect=Cancel(None))
+    if flow is not None and flow.get("step") in TYPED_STEPS:
+        return FLOWS[flow["name"]](state, flow, incoming, turn)
     if plain in words.ENGLISH:
         return Step(state, effect=SetLanguage("en"))
     if plain in words.INDONESIAN:
         return Step(state, effect=SetLanguage("id"))
     if plain in words.LANGUAGE:
         return Step(state, [menu.language_question(turn.say)])
-    if flow is not None and flow.get("step") in TYPED_STEPS:
-        return FLOWS[flow["name"]](state, flow, incoming, turn)
+    if TICKET_NUMBER.fullmatch(typed.strip().upper()):
+        return Step(state, effect=ShowTicket(typed.strip().upper()))
     code = normalize_code(typed)
-    # Codes are sent back as one word; "apa kabar" is not APAKABAR.
-    if code and "#" not in typed and (len(typed.split()) == 1 or any(c.isdigit() for c in typed)):
-        return Step(flows.end(state), effect=Confirm(code))
+    if code and "#" not in typed and words.looks_like_code(typed, careful=flow is not None):
+        guessed = not any(ch.isdigit() for ch in typed)  # "SEKARANG" only looks like a code
+        return Step(flows.end(state), effect=Confirm(code, guessed=guessed))
     if looks_like_law(typed):
         return _law(flows.end(state), typed, turn)
     topic = words.topic(typed)
@@ -215,23 +223,23 @@ def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, 
         say = Speaker(situation.office, effect.lang)
         return Step(state, [Text(say("sigap.language_set")), menu.menu(say)])
     turn = Turn(now, situation, Speaker(situation.office, lang))
+    if isinstance(effect, ShowTicket):
+        return Step(state, [Text(_ticket(effect, outcome, turn))])
     if isinstance(outcome, BookingError):
         return _refusal(effect, outcome, state, turn)
     if isinstance(effect, Book):
-        return Step(state, _booked(outcome, effect, turn))
+        return Step(flows.end(state), _booked(outcome, effect, turn))
     if isinstance(effect, Confirm):
         return Step(state, [Text(_confirmed(outcome, turn))])
     if isinstance(effect, Cancel):
         return Step(state, [Text(turn.say("chat.cancelled", code=outcome.code))])
     if isinstance(effect, Reschedule):
-        return Step(state, [Text(_rescheduled(outcome, turn))])
+        return Step(state, [_with_confirm(_rescheduled(outcome, turn), outcome, turn)])
     if isinstance(effect, ShowStatus):
-        return Step(state, [Text(_status(outcome, turn))])
+        return Step(state, [_with_confirm(_status(outcome, turn), outcome, turn)])
     if isinstance(effect, FileTicket) and isinstance(outcome, TicketView):
         kind = turn.say(f"ticket.{outcome.kind}")
-        return Step(
-            state, [Text(turn.say("flow.ticket", kind=kind.capitalize(), number=outcome.number))]
-        )
+        return Step(state, [Text(turn.say("flow.ticket", kind=kind, number=outcome.number))])
     raise TypeError(f"no answer for {type(effect).__name__}")
 
 
@@ -243,7 +251,14 @@ def _refusal(effect, error: BookingError, state: dict, turn: Turn) -> Step:
         if isinstance(effect, ShowStatus) and effect.code is None:
             flows.begin(state, "status", turn, step="code")
             return Step(state, [Text(say("flow.ask_code"))])
+        if isinstance(effect, Confirm) and effect.guessed:
+            return Step(state, [menu.menu(say)])  # a word, not a code: no "code not found"
     sentence = explain(error, say.lang, office=turn.office.name, zone=turn.office.zone)
+    if isinstance(effect, Book) and effect.confirm:
+        again = flows.offer_again(state, error, turn, note=sentence)
+        if again is not None:  # the guided booking's hour or day filled meanwhile
+            return again
+    flows.end(state)
     if isinstance(error, AlreadyBooked) and turn.situation.live is not None:
         return Step(state, [flows.booking_choices(turn.situation.live, turn, note=sentence)])
     if isinstance(error, AlreadyBooked):
@@ -257,6 +272,32 @@ def _refusal(effect, error: BookingError, state: dict, turn: Turn) -> Step:
     if isinstance(effect, Confirm | ShowStatus) and isinstance(error, BookingNotFound):
         replies.append(menu.menu(say))
     return Step(state, replies)
+
+
+def _with_confirm(body: str, view: BookingView, turn: Turn):
+    """A pending booking's answer reminds that it still needs confirming, with the buttons."""
+    if view.status != "pending" or not view.confirm_by:
+        return Text(body)
+    reminder = turn.say("flow.confirm_reminder", confirm_by=_moment(view.confirm_by, turn))
+    return Buttons(
+        f"{body}\n\n{reminder}",
+        (
+            Button(f"confirm:{view.code}", turn.say("chat.button_confirm")),
+            Button(f"cancel:{view.code}", turn.say("chat.button_cancel")),
+        ),
+    )
+
+
+def _ticket(effect: ShowTicket, ticket: TicketView | None, turn: Turn) -> str:
+    if ticket is None:
+        return turn.say("flow.ticket_not_found", number=effect.number)
+    return turn.say(
+        "flow.ticket_status",
+        number=ticket.number,
+        kind=turn.say(f"ticket.{ticket.kind}"),
+        created=turn.say.short_day(ticket.created) if ticket.created else "-",
+        state=turn.say(f"ticket.state.{ticket.state}"),
+    )
 
 
 def _slot(view: BookingView, turn: Turn) -> str:

@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from antrean.booking.codes import normalize_code
-from antrean.booking.errors import BookingError
+from antrean.booking.errors import BookingError, DayFull, FullyBooked, HourFull, HourNotOffered
 from antrean.booking.explain import explain
 from antrean.booking.rules import check_birth_date, clean_name
-from antrean.conversation import menu
+from antrean.conversation import menu, words
 from antrean.conversation.law import LawError, parse_date
 from antrean.conversation.model import (
     Book,
@@ -21,7 +21,6 @@ from antrean.conversation.model import (
     FileTicket,
     Incoming,
     Reschedule,
-    ServiceOption,
     ShowStatus,
     Situation,
     Step,
@@ -92,7 +91,7 @@ def booking(state: dict, flow: dict, incoming: Incoming, turn: Turn) -> Step:
     step, tapped = flow["step"], incoming.reply_id
     if step == "service" and tapped.startswith("svc:"):
         return _chose_service(state, flow, tapped[4:], turn)
-    if step == "day" and tapped.startswith("day:"):
+    if step in ("day", "hour") and tapped.startswith("day:"):  # at "hour": another day
         return _chose_day(state, flow, tapped[4:], turn, next_step="hour", label="flow.step_3")
     if step == "hour" and tapped.startswith("hour:"):
         flow |= {"hour": tapped[5:], "step": "name"}
@@ -106,7 +105,9 @@ def booking(state: dict, flow: dict, incoming: Incoming, turn: Turn) -> Step:
         return Step(state, [Text(turn.say("flow.ask_birth_date"))])
     if step == "birth" and incoming.kind == "text":
         return _typed_birth_date(state, flow, incoming.text, turn)
-    if step == "confirm" and tapped == "flow:go":
+    typed_yes = incoming.kind == "text" and words.plain(incoming.text) in words.YES
+    if step == "confirm" and (tapped == "flow:go" or typed_yes):
+        flow["step"] = "booking"  # ended by the answer, or back to the hours if one filled
         effect = Book(
             name=flow["applicant"],
             birth_date=date.fromisoformat(flow["birth_date"]),
@@ -115,13 +116,13 @@ def booking(state: dict, flow: dict, incoming: Incoming, turn: Turn) -> Step:
             service=flow["service"],
             confirm=True,
         )
-        return Step(end(state), effect=effect)
+        return Step(state, effect=effect)
     return _again(_repeat_booking(state, flow, turn), turn)
 
 
 def _service_list(turn: Turn) -> Choices:
     rows = [
-        Row(f"svc:{option.code}", *_service_titles(option))
+        Row(f"svc:{option.code}", *_service_titles(option.named(turn.say.lang)))
         for option in turn.office.services
         if option.bookable
     ]
@@ -133,10 +134,17 @@ def _service_list(turn: Turn) -> Choices:
     )
 
 
-def _service_titles(option: ServiceOption) -> tuple[str, str]:
-    """`Penggantian paspor (habis masa berlaku/penuh)` -> title and description."""
-    title, _, note = option.name.partition(" (")
-    return title[:24], note.rstrip(")")[:72]
+def _service_titles(name: str) -> tuple[str, str]:
+    """`Penggantian paspor (habis masa berlaku/penuh)` -> title and description, each cut
+    at a word to fit a list row."""
+    title, _, note = name.partition(" (")
+    return _fit(title, 24), _fit(note.rstrip(")"), 72)
+
+
+def _fit(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _chose_service(state: dict, flow: dict, code: str, turn: Turn) -> Step:
@@ -207,11 +215,11 @@ def _typed_birth_date(state: dict, flow: dict, typed: str, turn: Turn) -> Step:
 
 
 def _summary(state: dict, flow: dict, turn: Turn) -> Step:
-    service = next(o for o in turn.office.services if o.code == flow["service"])
+    option = next(o for o in turn.office.services if o.code == flow["service"])
     birth = date.fromisoformat(flow["birth_date"])
     summary = turn.say(
         "flow.summary",
-        service=service.name,
+        service=option.named(turn.say.lang),
         name=flow["applicant"],
         birth_date=turn.say.day(birth).split(", ", 1)[1],
         day=turn.say.day(date.fromisoformat(flow["day"])),
@@ -241,6 +249,24 @@ def _repeat_booking(state: dict, flow: dict, turn: Turn) -> Step:
     return _summary(state, flow, turn)
 
 
+def offer_again(state: dict, error: BookingError, turn: Turn, note: str) -> Step | None:
+    """The guided booking's last tap lost its seat: offer the hours (or days) again."""
+    flow = state.get("flow")
+    if not flow or flow.get("name") != "book":
+        return None
+    if isinstance(error, HourFull):
+        flow["step"] = "day"
+        step = _chose_day(state, flow, flow["day"], turn, next_step="hour", label="flow.step_3")
+    elif isinstance(error, DayFull | FullyBooked | HourNotOffered):
+        flow["step"] = "day"
+        days = _days(turn, flow["quota"])
+        step = Step(state, [days] if days else [Text(turn.say("flow.no_days"))])
+    else:
+        return None
+    step.replies.insert(0, Text(note))
+    return step
+
+
 # --- Change or cancel --------------------------------------------------------------------
 def booking_choices(live: BookingView, turn: Turn, note: str = "") -> Buttons:
     """The person's live booking, with what they can do with it."""
@@ -265,7 +291,9 @@ def booking_choices(live: BookingView, turn: Turn, note: str = "") -> Buttons:
 def start_reschedule(state: dict, turn: Turn) -> Step:
     live = turn.situation.live
     if live is None:
-        return Step(end(state), [Text(turn.say("chat.no_live_booking")), menu.menu(turn.say)])
+        return Step(end(state), [Text(turn.say("chat.nothing_to_change")), menu.menu(turn.say)])
+    if live.reschedule_refusal is not None:  # say so now, not after two lists
+        return Step(end(state), [Text(_why(live.reschedule_refusal, turn))])
     begin(state, "reschedule", turn, step="day", code=live.code, quota=live.quota)
     days = _days(turn, live.quota, intro="flow.choose_new_day")
     if days is None:

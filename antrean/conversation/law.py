@@ -52,14 +52,20 @@ def looks_like_law(text: str) -> bool:
 
 
 def split_fields(text: str) -> list[str]:
-    """`#a#b#c`, `a#b#c#`, or one field per line after `#`: the non-empty fields."""
-    flat = text.replace("\r", "\n")
+    """`#a#b#c`, `a#b#c#`, `##a##b`, or one field per line after a `#`.
+
+    A field left empty between two `#`s stays, empty: "# #25011987#..." is a message with
+    no name, not one with two fields.
+    """
+    flat = re.sub(r"#+", "#", text.replace("\r", "\n")).strip().strip("#")
     if "#" not in flat:
         return [part.strip() for part in flat.split("\n") if part.strip()]
-    parts = [part.strip() for part in flat.split("#")]
     # People sometimes put the fields on separate lines as well as between #s.
-    parts = [line.strip() for part in parts for line in part.split("\n")]
-    return [part for part in parts if part]
+    return [
+        " ".join(line.split())
+        for part in flat.split("#")
+        for line in (part.strip().split("\n") if part.strip() else [""])
+    ]
 
 
 def parse_law(text: str, *, today: date, batam: bool = False) -> LawRequest:
@@ -73,9 +79,19 @@ def parse_law(text: str, *, today: date, batam: bool = False) -> LawRequest:
         address = " ".join(third.split())
         if len(address) > ADDRESS_MAX_LENGTH:
             raise LawError("address", "too_long", maximum=ADDRESS_MAX_LENGTH)
+        if _is_a_date(address, today):
+            raise LawError("address", "is_a_date")
         return LawRequest(name=name, birth_date=birth, address=address)
     visit = parse_date(third, today=today, past=False, field="visit_date")
     return LawRequest(name=name, birth_date=birth, visit_date=visit)
+
+
+def _is_a_date(text: str, today: date) -> bool:
+    try:
+        parse_date(text, today=today, past=False, field="address")
+    except LawError as error:
+        return error.why in ("not_a_date", "no_such_month")  # date-shaped, still a date
+    return True
 
 
 def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:

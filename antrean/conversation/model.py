@@ -20,6 +20,10 @@ class ServiceOption:
     name: str
     quota: str
     bookable: bool
+    name_en: str = ""
+
+    def named(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class OfficeInfo:
     next_registration: datetime | None = None
     services: tuple[ServiceOption, ...] = ()
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # staff's own wording
+    reschedule_limit: int = 1
+    reschedule_cutoff: int = 1  # days before the visit
 
 
 @dataclass(frozen=True)
@@ -64,12 +70,15 @@ class BookingView:
     moved_from: date | None = None
     quota: str = "regular"
     office_name: str = ""
+    reschedule_refusal: Exception | None = None  # why it cannot be rescheduled now, if so
 
 
 @dataclass(frozen=True)
 class TicketView:
     number: str
     kind: str
+    state: str = "open"
+    created: date | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,7 @@ class Book:
 @dataclass(frozen=True)
 class Confirm:
     code: str
+    guessed: bool = False  # a word that only looked like a code
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,11 @@ class ShowStatus:
 
 
 @dataclass(frozen=True)
+class ShowTicket:
+    number: str
+
+
+@dataclass(frozen=True)
 class FileTicket:
     kind: str  # appreciation, aspiration, complaint
     text: str
@@ -127,7 +142,7 @@ class SetLanguage:
     lang: str
 
 
-Effect = Book | Confirm | Cancel | Reschedule | ShowStatus | FileTicket | SetLanguage
+Effect = Book | Confirm | Cancel | Reschedule | ShowStatus | ShowTicket | FileTicket | SetLanguage
 
 
 @dataclass

@@ -11,7 +11,7 @@ from antrean.booking import actions, availability
 from antrean.booking.errors import BookingError, BookingNotFound
 from antrean.booking.models import Booking, Channel
 from antrean.booking.queries import live_booking
-from antrean.booking.rules import Quota, is_child
+from antrean.booking.rules import Quota, check_reschedule, is_child
 from antrean.conversation import dialog
 from antrean.conversation.model import (
     Book,
@@ -26,10 +26,12 @@ from antrean.conversation.model import (
     ServiceOption,
     SetLanguage,
     ShowStatus,
+    ShowTicket,
     Situation,
     TicketView,
 )
 from antrean.feedback.actions import file_ticket
+from antrean.feedback.models import Ticket
 from antrean.offices.models import MessageFormat, Office, ServiceType
 from antrean.offices.queries import office_texts
 from antrean.offices.schedules import schedule_for
@@ -60,12 +62,13 @@ def situation_for(contact: Contact, now: datetime) -> Situation:
     live = live_booking(contact.wa_id)
 
     def offers(quota: str) -> list[DayOffer]:
-        rooms = availability.upcoming(office, schedule, Quota(quota), now, limit=14)
+        horizon = office.horizon_days + 1  # every bookable day, not only the first ones
+        rooms = availability.upcoming(office, schedule, Quota(quota), now, limit=horizon)
         return [DayOffer(room.day, room.seats, room.hours) for room in rooms]
 
     return Situation(
         office=office_info(office, now, schedule),
-        live=view(live) if live is not None else None,
+        live=view(live, now=now) if live is not None else None,
         offers=offers,
     )
 
@@ -89,10 +92,12 @@ def office_info(office: Office, now: datetime, schedule=None) -> OfficeInfo:
         registration_open=registration_open,
         next_registration=schedule.next_registration_opening(now),
         services=tuple(
-            ServiceOption(s.code, s.name_id, s.quota, s.bookable_remotely)
+            ServiceOption(s.code, s.name_id, s.quota, s.bookable_remotely, s.name_en)
             for s in ServiceType.objects.all()
         ),
         texts=office_texts(office),
+        reschedule_limit=office.max_reschedules,
+        reschedule_cutoff=office.reschedule_cutoff_days,
     )
 
 
@@ -108,9 +113,21 @@ def incoming_for(inbound: InboundMessage) -> Incoming:
     )
 
 
-def view(booking: Booking, moved_from=None) -> BookingView:
+def view(booking: Booking, moved_from=None, *, now: datetime | None = None) -> BookingView:
     zone = ZoneInfo(booking.office.timezone)
     slot = booking.slot_at.astimezone(zone)
+    refusal = None
+    if now is not None:  # can it still be rescheduled? (said before the person tries)
+        try:
+            check_reschedule(
+                done=booking.reschedules,
+                limit=booking.office.max_reschedules,
+                visit_date=booking.visit_date,
+                cutoff_days=booking.office.reschedule_cutoff_days,
+                today=now.astimezone(zone).date(),
+            )
+        except BookingError as error:
+            refusal = error
     return BookingView(
         code=booking.code,
         name=booking.name,
@@ -127,6 +144,7 @@ def view(booking: Booking, moved_from=None) -> BookingView:
         moved_from=moved_from,
         quota=booking.quota,
         office_name=booking.office.name,
+        reschedule_refusal=refusal,
     )
 
 
@@ -154,6 +172,12 @@ def _apply(effect, contact: Contact, now: datetime):
             return view(moved)
         if isinstance(effect, ShowStatus):
             return view(_status_of(effect.code, phone))
+        if isinstance(effect, ShowTicket):
+            ticket = Ticket.objects.filter(number=effect.number, phone=phone).first()
+            if ticket is None:
+                return None
+            created = ticket.created_at.astimezone(ZoneInfo(ticket.office.timezone)).date()
+            return TicketView(ticket.number, ticket.kind, ticket.state, created)
         if isinstance(effect, FileTicket):
             ticket = file_ticket(
                 office=contact.number.office,

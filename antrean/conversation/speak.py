@@ -2,7 +2,7 @@
 
 from datetime import date, time
 
-from antrean.content import text
+from antrean.content import limit_for, text
 from antrean.content.dates import (
     DAYS,
     MONTHS,
@@ -13,6 +13,9 @@ from antrean.content.dates import (
 )
 from antrean.conversation.law import LawError
 from antrean.conversation.model import OfficeInfo
+
+ECHO_MAX = 40  # what we quote back of what a person typed
+BIRTH_EXAMPLE = date(1987, 1, 25)
 
 
 class Speaker:
@@ -27,16 +30,18 @@ class Speaker:
         wording = own.get(self.lang) or (own.get("id") if self.lang == "id" else "")
         if wording:
             try:
-                return wording.format_map(values)
+                said = wording.format_map(values)
             except (KeyError, IndexError, ValueError):
-                pass  # a placeholder the staff mistyped: the catalog's text still reads right
+                said = ""  # a placeholder the staff mistyped: the catalog's text still reads
+            if said and len(said) <= limit_for(key):
+                return said
         return text(key, self.lang, **values)
 
     def facts(self) -> dict:
         office, lang = self.office, self.lang
         example = office.example_day
         opens, closes = office.registration or (time(7, 30), time(10))
-        return {
+        facts = {
             "office": office.name,
             "address": office.address,
             "zone": zone_name(office.zone),
@@ -45,10 +50,18 @@ class Speaker:
             "example": format_date(example, lang) if example else "-",
             "example_short": format_short_date(example, lang) if example else "-",
             "example_digits": f"{example:%d%m%Y}" if example else "DDMMYYYY",
+            "reschedule_limit": office.reschedule_limit,
+            "reschedule_cutoff": office.reschedule_cutoff,
         }
+        hint = "hint.batam" if office.batam else "hint.law"
+        facts["how_to_book"] = text(hint, lang, **facts)
+        return facts
 
     def day(self, value: date) -> str:
         return format_date(value, self.lang)
+
+    def short_day(self, value: date) -> str:
+        return format_short_date(value, self.lang)
 
     def day_title(self, value: date) -> str:
         """`Selasa, 10 Agu` - short enough for a list row (24 characters)."""
@@ -59,20 +72,35 @@ class Speaker:
         return f"{format_time(value, self.lang)} {zone_name(self.office.zone)}"
 
 
+def echo(typed: str) -> str:
+    """What a person typed, quoted back in a few words."""
+    typed = " ".join(typed.split())
+    return typed if len(typed) <= ECHO_MAX else typed[: ECHO_MAX - 1] + "…"
+
+
 def law_error(error: LawError, say: Speaker) -> str:
     """What is wrong with a LAW message or a typed date, with a correct example."""
     if error.field == "format":
         key = "chat.field_count_batam" if say.office.batam else "chat.field_count"
         return say(key, count=error.details["count"])
     if error.field == "address":
+        if error.why == "is_a_date":
+            return say("chat.address_is_a_date")
         return say("chat.address_too_long", maximum=error.details["maximum"])
+    examples = {}
+    if error.field == "birth_date":  # an example of a birth date, not of a visit
+        examples = {
+            "example_digits": f"{BIRTH_EXAMPLE:%d%m%Y}",
+            "example_short": say.short_day(BIRTH_EXAMPLE),
+        }
     field_name = say(f"field.{error.field}")
     if error.why == "no_such_month":
         return say(
             "chat.no_such_month",
             field=field_name,
-            raw=error.details["raw"],
+            raw=echo(error.details["raw"]),
             month=error.details["month"],
+            **examples,
         )
     if error.why == "not_a_date":
         month = MONTHS[say.lang if say.lang in MONTHS else "id"][error.details["month"] - 1]
@@ -82,5 +110,6 @@ def law_error(error: LawError, say: Speaker) -> str:
             day=error.details["day"],
             month=month,
             year=error.details["year"],
+            **examples,
         )
-    return say("chat.date_unreadable", field=field_name, raw=error.details["raw"])
+    return say("chat.date_unreadable", field=field_name, raw=echo(error.details["raw"]), **examples)

@@ -291,15 +291,18 @@ class OfficeText(models.Model):
         return self.key
 
     def clean(self):
-        from antrean.content import catalog
+        from antrean.content import catalog, limit_for
 
         default = catalog().get(self.key)
         if default is None:
             raise ValidationError({"key": "Teks ini tidak dikenal."})
         allowed = _placeholders(default["id"])
+        limit = limit_for(self.key)
         for field, value in (("text_id", self.text_id), ("text_en", self.text_en)):
-            if len(value) > TEXT_MAX_LENGTH:
-                raise ValidationError({field: f"Paling banyak {TEXT_MAX_LENGTH} huruf."})
+            if len(value) > limit:
+                raise ValidationError(
+                    {field: f"Paling banyak {limit} huruf untuk teks ini (sekarang {len(value)})."}
+                )
             try:
                 unknown = _placeholders(value) - allowed
             except ValueError:
@@ -312,6 +315,3 @@ class OfficeText(models.Model):
                 raise ValidationError(
                     {field: f"Isian {names} tidak dikenal untuk teks ini; yang tersedia: {shown}."}
                 )
-
-
-TEXT_MAX_LENGTH = 1000  # fits every WhatsApp message body with room for what we add

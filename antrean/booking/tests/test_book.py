@@ -300,3 +300,44 @@ def test_personal_data_is_encrypted_at_rest(book):
         "3171012501870001",
         "Jl. Merpati No. 3",
     )
+
+
+def test_an_hour_asked_on_a_day_whose_quota_is_gone_names_the_day(make_office, service, now):
+    office = make_office(daily_regular=2)  # hours hold 3 each, the day only 2
+    for _ in range(2):
+        actions.book(
+            office=office,
+            service=service,
+            phone=new_phone(),
+            name="A",
+            birth_date=BIRTH,
+            now=now,
+            channel="web",
+            actor="t",
+            visit_date=TUESDAY,
+            hour=time(8),
+        )
+    with pytest.raises(errors.DayFull) as caught:
+        actions.book(
+            office=office,
+            service=service,
+            phone=new_phone(),
+            name="A",
+            birth_date=BIRTH,
+            now=now,
+            channel="web",
+            actor="t",
+            visit_date=TUESDAY,
+            hour=time(8),
+        )
+    assert caught.value.details["next_day"] == WEDNESDAY
+
+
+def test_no_hour_offers_more_than_its_day(make_office, now):
+    from antrean.booking import availability
+    from antrean.booking.rules import Quota
+    from antrean.offices.schedules import schedule_for
+
+    office = make_office(daily_regular=2)
+    room = availability.rooms(office, schedule_for(office, now), [TUESDAY], Quota.REGULAR, now)
+    assert {left for _, left in room[TUESDAY].hours} == {2}

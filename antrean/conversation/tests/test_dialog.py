@@ -214,3 +214,21 @@ def test_the_dialog_imports_no_django():
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_staff_wording_too_long_for_its_place_falls_back_to_the_catalog():
+    office = OfficeInfo(
+        **{
+            **OFFICE.__dict__,
+            "texts": {
+                "sigap.row.book": {"id": "Pesan antrean paspor baru sekarang"},  # 34 > 24
+                "sigap.menu_body": {"id": "Halo dari {office}! " * 60},  # over 800 once filled in
+            },
+        }
+    )
+    (menu,) = handle(
+        {}, Incoming("text", text="halo"), now=NOW, situation=situation(office=office), lang="id"
+    ).replies
+    titles = [row.title for section in menu.sections for row in section.rows]
+    assert "Pesan antrean" in titles
+    assert menu.body.startswith("Selamat datang di layanan WhatsApp")

@@ -14,6 +14,7 @@ from antrean.booking import actions
 from antrean.booking.models import Booking
 from antrean.conversation.tests.transcripts import (
     Conversation,
+    Elsewhere,
     Kind,
     Photo,
     Player,
@@ -56,6 +57,70 @@ LAW_FORMATS = [
     "#Budi Santoso#25januari1987#10agustus2027",
     "#budi santoso#25 Jan. 1987#10 Agus 2027",
 ]
+
+# What a review of the first version found.
+REVIEW_FINDINGS = [
+    C("batal after a quiet half hour stops asking, and keeps the booking",
+      [law(), Tap("chg:reschedule"), Wait(31), Say("batal"), "langkah tadi dihentikan"],
+      booking="pending"),
+    C("stop is never a cancellation", [law(), Say("stop"), *MENU], booking="pending"),
+    C("batam: the menu gives Batam's format",
+      [Say("halo"), "#NAMA#TGLLAHIR#ALAMAT lalu foto e-KTP", "!TGLKEDATANGAN"], batam=True),
+    C("batam: a date where the address goes",
+      [Say("#Budi#25011987#10082027"), "Bagian ketiga harus berisi alamat"], batam=True),
+    C("batam: nothing to cancel says how Batam books",
+      [Say("#batal"), "#NAMA#TGLLAHIR#ALAMAT"], batam=True),
+    C("a very long field is quoted briefly",
+      [Say("#Budi#" + "x" * 4000 + "#10082027"), "tidak dapat kami baca", "…"]),
+    C("typing Pesan on the summary books",
+      [Row("menu:book"), Row("svc:baru"), Row("day:2027-08-10"), Row("hour:09:00"),
+       Say("Rudi"), Say("01011990"), Say("Pesan"), "Pemesanan terkonfirmasi"],
+      booking="confirmed"),
+    C("a typed day where a choice is asked is not a code",
+      [Row("menu:book"), Row("svc:baru"), Say("selasa 24"), "Ketik MENU", "Langkah 2 dari 5",
+       "!tidak ditemukan"]),
+    C("a word that looks like a code gets the menu, not 'not found'",
+      [Say("sekarang"), *MENU, "!tidak ditemukan"]),
+    C("a rescheduled pending booking still asks to be confirmed",
+      [law(), Tap("chg:reschedule"), Row("day:2027-08-11"), Row("hour:10:00"),
+       "Jadwal berhasil diubah", "belum dikonfirmasi", "[Konfirmasi]"], booking="pending"),
+    C("the status of a pending booking offers the confirmation",
+      [law(), Row("menu:status"), "belum dikonfirmasi", "[Konfirmasi]",
+       Tap("confirm:{code}"), "Nomor antrean: *A-001*"], booking="confirmed"),
+    C("a wrong birth date gets a birth date as example",
+      [law(birth="31021990"), "misalnya 25011987 untuk 25 Januari 1987", "!10082027 untuk"]),
+    C("the hour taken by others at the last moment: the hours again",
+      [Row("menu:book"), Row("svc:baru"), Row("day:2027-08-10"), Row("hour:09:00"),
+       Say("Rudi"), Say("01011990"), Elsewhere("2027-08-10", "09:00"), Tap("flow:go"),
+       "Kuota jam 09.00 WIB", "Langkah 3 dari 5", "!(09.00 WIB", Row("hour:10:00"),
+       "Langkah 4 dari 5"]),
+    C("the day taken by others at the last moment: the days again",
+      [Row("menu:book"), Row("svc:baru"), Row("day:2027-08-10"), Row("hour:09:00"),
+       Say("Rudi"), Say("01011990"), Elsewhere("2027-08-10"), Tap("flow:go"),
+       "Langkah 2 dari 5", "!(Selasa, 10 Agu"]),
+    C("guided in English names the services in English",
+      [Tap("lang:en"), Row("menu:book"), "(New passport:", "(Passport renewal:"]),
+    C("a ticket number that is not mine", [Say("T-2708-99999"), "tidak ditemukan"]),
+    C("a location without an address gets the menu", [Kind("location"), *MENU], batam=True),
+    C("Batal. with a full stop at the name step stops",
+      [Row("menu:book"), Row("svc:baru"), Row("day:2027-08-10"), Row("hour:09:00"),
+       Say("Batal."), "langkah tadi dihentikan"]),
+    C("Indonesia at the name step is a name",
+      [Row("menu:book"), Row("svc:baru"), Row("day:2027-08-10"), Row("hour:09:00"),
+       Say("Indonesia"), "Langkah 5 dari 5"]),
+    *[C(f"topic: {text}", [Say(text), expected])
+      for text, expected in [
+          ("cek biaya", "kode billing SIMPONI"), ("biayanya berapa?", "kode billing SIMPONI"),
+          ("cara membayar", "kode billing SIMPONI"), ("syaratnya apa", "untuk siapa"),
+          ("cek syarat paspor anak", "untuk siapa"), ("pendaftaran paspor", "Langkah 1 dari 5"),
+          ("mau perpanjang paspor", "Langkah 1 dari 5"),
+          ("kapan paspor bisa diambil", "Cara mengambil paspor"),
+          ("saya mau batal", "Tidak ada pemesanan aktif untuk nomor ini yang dapat diubah"),
+          ("kode booking saya hilang", "Tidak ada pemesanan untuk nomor ini"),
+          ("website rusak ya", "Silakan pilih layanan dari menu"),
+          ("pesan saya belum dibalas", "Silakan pilih layanan dari menu"),
+      ]],
+]  # fmt: skip
 
 TRANSCRIPTS = [
     # --- The LAW message, however it is typed, then confirming ------------------------------
@@ -216,7 +281,7 @@ TRANSCRIPTS = [
     C("a birth date of today", [law(birth="09082027"), "tidak mungkin hari ini"]),
     C("a birth date too long ago", [law(birth="01011890"), "lebih dari 120 tahun"]),
     C("a name with digits", [law(name="Budi 123"), "Nama hanya boleh berisi huruf"]),
-    C("an empty name", [Say("# #25011987#10082027"), "kami menerima 2 bagian"]),
+    C("an empty name", [Say("# #25011987#10082027"), "Nama belum diisi"]),
     C("a name too long", [law(name="Budi " * 25), "Nama terlalu panjang"]),
     C(
         "English errors",
@@ -317,6 +382,10 @@ TRANSCRIPTS = [
     C("requirements, typed", [Say("apa saja syarat paspor anak?"), "Persyaratan untuk siapa?"]),
     C("pickup", [Row("menu:pickup"), "Cara mengambil paspor", "surat kuasa"]),
     C("pickup, typed", [Say("bagaimana cara ambil paspor"), "Cara mengambil paspor"]),
+    C(
+        "taking a queue number is booking, not pickup",
+        [Say("mau ambil antrean"), "Langkah 1 dari 5"],
+    ),
     C(
         "language: English and back",
         [
@@ -546,7 +615,7 @@ TRANSCRIPTS = [
     ),
     C("reschedule, typed", [law(), Say("mau ubah jadwal"), "[Ubah jadwal]"], booking="pending"),
     C(
-        "reschedule only once",
+        "reschedule only once, said before any list",
         [
             law(),
             Tap("chg:reschedule"),
@@ -554,9 +623,8 @@ TRANSCRIPTS = [
             Row("hour:10:00"),
             "Jadwal berhasil diubah",
             Tap("chg:reschedule"),
-            Row("day:2027-08-12"),
-            Row("hour:10:00"),
             "hanya dapat diubah 1 kali",
+            "!Pilih hari baru",
         ],
         booking="pending",
     ),
@@ -572,12 +640,10 @@ TRANSCRIPTS = [
         booking="pending",
     ),
     C(
-        "reschedule on the day itself is too late",
+        "reschedule on the day itself is too late, said at once",
         [
             law(visit="09082027"),
             Tap("chg:reschedule"),
-            Row("day:2027-08-11"),
-            Row("hour:10:00"),
             "paling lambat Minggu, 8 Agustus 2027",
         ],
         booking="pending",
@@ -626,7 +692,10 @@ TRANSCRIPTS = [
             Tap("fb:complaint"),
             "Silakan tulis pesan",
             Say("Antrean di loket 3 lama sekali."),
-            "Pengaduan Bapak/Ibu sudah kami terima dengan nomor tiket *T-2708-",
+            "Pesan pengaduan Bapak/Ibu sudah kami terima dengan nomor tiket *T-2708-",
+            Say("{ticket}"),
+            "pesan pengaduan",
+            "menunggu jawaban petugas",
         ],
         tickets=1,
     ),
@@ -636,7 +705,7 @@ TRANSCRIPTS = [
             Say("saya mau kasih apresiasi"),
             Tap("fb:appreciation"),
             Say("Petugas sangat ramah, terima kasih!"),
-            "Apresiasi Bapak/Ibu",
+            "Pesan apresiasi Bapak/Ibu",
         ],
         tickets=1,
     ),
@@ -749,6 +818,7 @@ TRANSCRIPTS = [
         batam=True,
     ),
     C("batam: the welcome", [Say("halo"), "Silakan pilih layanan dari menu"], batam=True),
+    *REVIEW_FINDINGS,
 ]
 
 

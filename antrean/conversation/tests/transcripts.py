@@ -51,6 +51,14 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """Meanwhile, other people fill an hour (or a day, without `hour`)."""
+
+    day: str  # ISO
+    hour: str | None = None
+
+
+@dataclass(frozen=True)
 class Conversation:
     name: str
     steps: list
@@ -73,6 +81,9 @@ class Player:
             index += 1
             if isinstance(action, Wait):
                 self.time_machine.shift(timedelta(minutes=action.minutes))
+                continue
+            if isinstance(action, Elsewhere):
+                self.fill_elsewhere(action)
                 continue
             expected = []
             while index < len(steps) and isinstance(steps[index], str):
@@ -127,7 +138,37 @@ class Player:
         inbound.process_contact(self.contact.pk)
         return "\n---\n".join(_read(row.message) for row in stored.replies.order_by("id"))
 
+    def fill_elsewhere(self, action: Elsewhere) -> None:
+        from datetime import date, time
+
+        from antrean.booking import actions
+        from antrean.booking.errors import BookingError
+        from antrean.offices.models import ServiceType
+
+        for n in range(12):
+            try:
+                actions.book(
+                    office=self.contact.number.office,
+                    service=ServiceType.objects.get(code="baru"),
+                    phone=f"628139{self.contact.pk:03d}{n:04d}",
+                    name="Orang Lain",
+                    birth_date=date(1990, 1, 1),
+                    now=timezone.now(),
+                    channel="web",
+                    actor="t",
+                    visit_date=date.fromisoformat(action.day),
+                    hour=time.fromisoformat(action.hour) if action.hour else None,
+                    move_if_full=False,
+                )
+            except BookingError:
+                return  # full
+
     def fill(self, text: str) -> str:
+        if "{ticket}" in text:
+            from antrean.feedback.models import Ticket
+
+            latest = Ticket.objects.filter(phone=self.contact.wa_id).order_by("-id").first()
+            text = text.replace("{ticket}", latest.number if latest else "T-0000-00000")
         if "{code}" in text:
             latest = Booking.objects.filter(phone=self.contact.wa_id).order_by("-id").first()
             text = text.replace("{code}", latest.code if latest else "NOCODE22")

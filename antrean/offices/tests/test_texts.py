@@ -24,7 +24,9 @@ def test_an_office_own_text_wins_over_the_one_for_all(office, make_office):
         ("no.such.text", "x", "tidak dikenal"),
         ("sigap.lost", "Datang ke {kantor}.", "Isian {kantor} tidak dikenal"),
         ("sigap.lost", "Datang ke {office.", "tidak berpasangan"),
-        ("sigap.pickup", "x" * 1001, "Paling banyak 1000"),
+        ("sigap.pickup", "x" * 801, "Paling banyak 800 huruf untuk teks ini"),
+        ("sigap.row.book", "Pesan antrean paspor baru", "Paling banyak 24 huruf"),
+        ("chat.button_confirm", "Konfirmasi sekarang juga", "Paling banyak 20 huruf"),
     ],
 )
 def test_mistakes_staff_could_make_are_refused_with_the_reason(office, key, text, message):
@@ -44,7 +46,7 @@ def test_the_admin_lists_every_text_and_shows_the_default(client, office):
     user = get_user_model().objects.create_superuser("hq", "hq@example.invalid", "x-Rahasia-1")
     client.force_login(user)
     page = client.get("/admin/offices/officetext/add/").content.decode()
-    assert "sigap.pay" in page and "chat.welcome" in page
+    assert "sigap.pay" in page and "sigap.menu_body" in page
     response = client.post(
         "/admin/offices/officetext/add/",
         {
