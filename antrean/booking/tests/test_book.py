@@ -77,31 +77,11 @@ def test_a_full_day_moves_to_the_next_open_day_and_says_so(book, office):
     assert booked.booking.events.get().detail == {"moved_from": "2027-08-10"}
 
 
-def test_hours_full_before_the_daily_quota_also_move_on(make_office, service, now):
+def test_hours_full_before_the_daily_quota_also_move_on(make_office, book, now):
     office = make_office(daily_regular=100)  # 4 hours x 3 seats = 12 < 100
     for _ in range(12):
-        actions.book(
-            office=office,
-            service=service,
-            phone=new_phone(),
-            name="A",
-            birth_date=BIRTH,
-            now=now,
-            channel="web",
-            actor="t",
-            visit_date=TUESDAY,
-        )
-    booked = actions.book(
-        office=office,
-        service=service,
-        phone=new_phone(),
-        name="A",
-        birth_date=BIRTH,
-        now=now,
-        channel="web",
-        actor="t",
-        visit_date=TUESDAY,
-    )
+        book(office=office, visit_date=TUESDAY)
+    booked = book(office=office, visit_date=TUESDAY)
     assert booked.booking.visit_date == WEDNESDAY
     # The day quota taken for Tuesday by the failed attempt was given back.
     assert day_taken(office, TUESDAY) == 12
@@ -138,32 +118,12 @@ def test_earliest_day_when_no_date_is_asked(book, now):
     assert booked.moved_from is None
 
 
-def test_when_nothing_is_free_up_to_the_horizon(make_office, service, now):
+def test_when_nothing_is_free_up_to_the_horizon(make_office, book, now):
     office = make_office(daily_regular=1, horizon_days=2)  # Mon, Tue, Wed
     for _ in range(3):
-        actions.book(
-            office=office,
-            service=service,
-            phone=new_phone(),
-            name="A",
-            birth_date=BIRTH,
-            now=now,
-            channel="web",
-            actor="t",
-            visit_date=None,
-        )
+        book(office=office, visit_date=None)
     with pytest.raises(errors.FullyBooked):
-        actions.book(
-            office=office,
-            service=service,
-            phone=new_phone(),
-            name="A",
-            birth_date=BIRTH,
-            now=now,
-            channel="web",
-            actor="t",
-            visit_date=None,
-        )
+        book(office=office, visit_date=None)
 
 
 class TestOneLiveBookingPerPerson:
@@ -302,34 +262,12 @@ def test_personal_data_is_encrypted_at_rest(book):
     )
 
 
-def test_an_hour_asked_on_a_day_whose_quota_is_gone_names_the_day(make_office, service, now):
+def test_an_hour_asked_on_a_day_whose_quota_is_gone_names_the_day(make_office, book, now):
     office = make_office(daily_regular=2)  # hours hold 3 each, the day only 2
     for _ in range(2):
-        actions.book(
-            office=office,
-            service=service,
-            phone=new_phone(),
-            name="A",
-            birth_date=BIRTH,
-            now=now,
-            channel="web",
-            actor="t",
-            visit_date=TUESDAY,
-            hour=time(8),
-        )
+        book(office=office, visit_date=TUESDAY, hour=time(8))
     with pytest.raises(errors.DayFull) as caught:
-        actions.book(
-            office=office,
-            service=service,
-            phone=new_phone(),
-            name="A",
-            birth_date=BIRTH,
-            now=now,
-            channel="web",
-            actor="t",
-            visit_date=TUESDAY,
-            hour=time(8),
-        )
+        book(office=office, visit_date=TUESDAY, hour=time(8))
     assert caught.value.details["next_day"] == WEDNESDAY
 
 
