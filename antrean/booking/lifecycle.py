@@ -39,10 +39,5 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
-def sources(target: Status) -> frozenset[Status]:
-    """The statuses a booking may move to `target` from."""
-    return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
-
-
 def frees_seats(old: Status, new: Status) -> bool:
     return old in HOLDS_SEATS and new not in HOLDS_SEATS

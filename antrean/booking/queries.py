@@ -32,6 +32,20 @@ def live_booking(phone: str) -> Booking | None:
     )
 
 
+def by_code(code: str) -> Booking | None:
+    return Booking.objects.select_related("office", "service").filter(code=code).first()
+
+
+def latest_booking(phone: str) -> Booking | None:
+    """The number's most recent booking, whatever its status."""
+    return (
+        Booking.objects.select_related("office", "service")
+        .filter(phone=phone)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def booking_json(booking: Booking) -> dict:
     zone = ZoneInfo(booking.office.timezone)
 

@@ -25,7 +25,6 @@ from antrean.booking.errors import (
     OutsideRegistrationHours,
     VisitDateInPast,
 )
-from antrean.booking.explain import explain
 from antrean.content.dates import format_datetime
 from antrean.conversation import flows, menu, words
 from antrean.conversation.flows import Turn
@@ -212,7 +211,7 @@ def _closed_for_registration(turn: Turn) -> str:
     error = OutsideRegistrationHours(
         opens=opens, closes=closes, next_opening=turn.office.next_registration
     )
-    return explain(error, turn.say.lang, office=turn.office.name, zone=turn.office.zone)
+    return turn.why(error)
 
 
 # --- Answers to applied effects ------------------------------------------------------------
@@ -253,7 +252,7 @@ def _refusal(effect, error: BookingError, state: dict, turn: Turn) -> Step:
             return Step(state, [Text(say("flow.ask_code"))])
         if isinstance(effect, Confirm) and effect.guessed:
             return Step(state, [menu.menu(say)])  # a word, not a code: no "code not found"
-    sentence = explain(error, say.lang, office=turn.office.name, zone=turn.office.zone)
+    sentence = turn.why(error)
     if isinstance(effect, Book) and effect.confirm:
         again = flows.offer_again(state, error, turn, note=sentence)
         if again is not None:  # the guided booking's hour or day filled meanwhile
@@ -278,7 +277,9 @@ def _with_confirm(body: str, view: BookingView, turn: Turn):
     """A pending booking's answer reminds that it still needs confirming, with the buttons."""
     if view.status != "pending" or not view.confirm_by:
         return Text(body)
-    reminder = turn.say("flow.confirm_reminder", confirm_by=_moment(view.confirm_by, turn))
+    reminder = turn.say(
+        "flow.confirm_reminder", confirm_by=format_datetime(view.confirm_by, turn.say.lang)
+    )
     return Buttons(
         f"{body}\n\n{reminder}",
         (
@@ -316,7 +317,7 @@ def _booked(view: BookingView, effect: Book, turn: Turn) -> list:
         birth_date=say.day(view.birth_date).split(", ", 1)[1],
         visit_date=say.day(view.visit_date),
         slot=_slot(view, turn),
-        confirm_by=_moment(view.confirm_by, turn) if view.confirm_by else "-",
+        confirm_by=format_datetime(view.confirm_by, turn.say.lang) if view.confirm_by else "-",
         address_line="\n" + say("chat.booked_address", address=view.address)
         if view.address
         else "",
@@ -326,10 +327,6 @@ def _booked(view: BookingView, effect: Book, turn: Turn) -> list:
     confirm = Button(f"confirm:{view.code}", say("chat.button_confirm"))
     cancel = Button(f"cancel:{view.code}", say("chat.button_cancel"))
     return [qr, Buttons(body=details, buttons=(confirm, cancel))]
-
-
-def _moment(value: datetime, turn: Turn) -> str:
-    return format_datetime(value, turn.say.lang)
 
 
 def _queue_line(view: BookingView, turn: Turn) -> str:

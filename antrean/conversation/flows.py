@@ -47,6 +47,10 @@ class Turn:
     def today(self) -> date:
         return self.now.astimezone(ZoneInfo(self.office.zone)).date()
 
+    def why(self, error: BookingError) -> str:
+        """The applicant-facing sentence for a refusal, in this office's words and zone."""
+        return explain(error, self.say.lang, office=self.office.name, zone=self.office.zone)
+
 
 def begin(state: dict, name: str, turn: Turn, **data) -> dict:
     state["flow"] = {"name": name, "at": turn.now.isoformat(), **data}
@@ -100,7 +104,7 @@ def booking(state: dict, flow: dict, incoming: Incoming, turn: Turn) -> Step:
         try:
             flow["applicant"] = clean_name(incoming.text)
         except BookingError as error:
-            return _again(Step(state, [Text(turn.say("flow.ask_name"))]), turn, _why(error, turn))
+            return _again(Step(state, [Text(turn.say("flow.ask_name"))]), turn, turn.why(error))
         flow["step"] = "birth"
         return Step(state, [Text(turn.say("flow.ask_birth_date"))])
     if step == "birth" and incoming.kind == "text":
@@ -209,7 +213,7 @@ def _typed_birth_date(state: dict, flow: dict, typed: str, turn: Turn) -> Step:
     except LawError as error:
         return _again(ask, turn, law_error(error, turn.say))
     except BookingError as error:
-        return _again(ask, turn, _why(error, turn))
+        return _again(ask, turn, turn.why(error))
     flow |= {"birth_date": birth.isoformat(), "step": "confirm"}
     return _summary(state, flow, turn)
 
@@ -293,7 +297,7 @@ def start_reschedule(state: dict, turn: Turn) -> Step:
     if live is None:
         return Step(end(state), [Text(turn.say("chat.nothing_to_change")), menu.menu(turn.say)])
     if live.reschedule_refusal is not None:  # say so now, not after two lists
-        return Step(end(state), [Text(_why(live.reschedule_refusal, turn))])
+        return Step(end(state), [Text(turn.why(live.reschedule_refusal))])
     begin(state, "reschedule", turn, step="day", code=live.code, quota=live.quota)
     days = _days(turn, live.quota, intro="flow.choose_new_day")
     if days is None:
@@ -350,7 +354,3 @@ def status(state: dict, flow: dict, incoming: Incoming, turn: Turn) -> Step:
     if code is None:
         return _again(Step(state, [Text(turn.say("flow.ask_code"))]), turn)
     return Step(end(state), effect=ShowStatus(code))
-
-
-def _why(error: BookingError, turn: Turn) -> str:
-    return explain(error, turn.say.lang, office=turn.office.name, zone=turn.office.zone)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from antrean.booking import actions, availability
 from antrean.booking.errors import BookingError, BookingNotFound
 from antrean.booking.models import Booking, Channel
-from antrean.booking.queries import live_booking
+from antrean.booking.queries import by_code, latest_booking, live_booking
 from antrean.booking.rules import Quota, check_reschedule, is_child
 from antrean.conversation import dialog
 from antrean.conversation.model import (
@@ -229,12 +229,7 @@ def _live_code(phone: str) -> str:
 
 def _status_of(code: str | None, phone: str) -> Booking:
     """A booking by its code (whoever asks: the code is the proof), or the number's latest."""
-    found = Booking.objects.select_related("office", "service")
-    booking = (
-        found.filter(code=code).first()
-        if code
-        else found.filter(phone=phone).order_by("-created_at").first()
-    )
+    booking = by_code(code) if code else latest_booking(phone)
     if booking is None:
         raise BookingNotFound()
     return booking

@@ -1,5 +1,6 @@
 """Start our own commands as real processes, the way an operator would."""
 
+import json
 import os
 import signal
 import socket
@@ -8,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 ANTREAN = str(Path(sys.executable).with_name("antrean"))
@@ -45,6 +47,29 @@ def _fresh_postgres_database(url: str) -> str:
 def prepare(env: dict) -> None:
     subprocess.run([ANTREAN, "migrate", "-v0"], env=env, check=True)
     subprocess.run([ANTREAN, "seed-demo"], env=env, check=True, capture_output=True)
+
+
+def bookings(env: dict, phone: str) -> list[dict]:
+    """`antrean bookings --json --phone`, run as an operator would."""
+    out = subprocess.run(
+        [ANTREAN, "bookings", "--json", "--phone", phone], env=env, check=True, capture_output=True
+    )
+    return json.loads(out.stdout)
+
+
+# The demo offices' Jakarta Pusat LAW number (antrean/offices/demo.py).
+JAKARTA_PUSAT = "100000000000101"
+
+
+def a_bookable_day() -> date:
+    """A working day a few days ahead that is no holiday (the demo offices are open)."""
+    from antrean.offices.public_holidays import national_closures
+
+    day = date.today() + timedelta(days=3)
+    closed = national_closures(day.year) | national_closures(day.year + 1)
+    while day.isoweekday() > 5 or day in closed:
+        day += timedelta(days=1)
+    return day
 
 
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:

@@ -4,16 +4,15 @@
 Screenshots are saved in test-artifacts/ (git-ignored) for people to look at.
 """
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from antrean.ops.tests.processes import (
-    ANTREAN,
+    JAKARTA_PUSAT,
+    a_bookable_day,
     environment,
     free_port,
     prepare,
@@ -21,7 +20,7 @@ from antrean.ops.tests.processes import (
     stop,
     wait_for,
 )
-from antrean.whatsapp.tests.test_crash import JAKARTA_PUSAT, a_bookable_day
+from antrean.ops.tests.processes import bookings as bookings_json
 
 pytestmark = pytest.mark.slow
 
@@ -73,13 +72,7 @@ def browser():
 
 
 def bookings(demo, phone: str) -> list[dict]:
-    out = subprocess.run(
-        [ANTREAN, "bookings", "--json", "--phone", phone],
-        env=demo["env"],
-        check=True,
-        capture_output=True,
-    )
-    return json.loads(out.stdout)
+    return bookings_json(demo["env"], phone)
 
 
 def shot(page, name: str) -> None:

@@ -44,10 +44,6 @@ def image(phone_number_id, wa_id, media_id, *, wamid=None, timestamp=None) -> di
     )
 
 
-def other(phone_number_id, wa_id, kind, *, wamid=None) -> dict:
-    return _message(phone_number_id, wa_id, kind=kind, wamid=wamid)
-
-
 def status(phone_number_id, wamid, state, *, opaque="", error=None, timestamp=None) -> dict:
     return cloud.status_envelope(
         phone_number_id,

@@ -10,14 +10,14 @@ import os
 import threading
 import time
 import urllib.request
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from antrean.offices.public_holidays import national_closures
 from antrean.ops.tests.processes import (
-    ANTREAN,
+    JAKARTA_PUSAT,
+    a_bookable_day,
+    bookings,
     environment,
     free_port,
     prepare,
@@ -33,16 +33,6 @@ pytestmark = pytest.mark.slow
 
 SECRET = "crash-test-secret"
 LEASE = 3  # seconds: how long a dead worker's claim on a chat lasts
-JAKARTA_PUSAT = "100000000000101"  # its LAW number in the demo offices
-
-
-def a_bookable_day() -> date:
-    """A working day a few days ahead that is no holiday (the demo offices are open)."""
-    day = date.today() + timedelta(days=3)
-    closed = national_closures(day.year) | national_closures(day.year + 1)
-    while day.isoweekday() > 5 or day in closed:
-        day += timedelta(days=1)
-    return day
 
 
 def law_message(phone: str, wamid: str | None = None) -> bytes:
@@ -98,16 +88,7 @@ class Stack:
             return response.status
 
     def bookings(self, phone: str) -> list[dict]:
-        import json
-        import subprocess
-
-        out = subprocess.run(
-            [ANTREAN, "bookings", "--json", "--phone", phone],
-            env=self.env,
-            check=True,
-            capture_output=True,
-        )
-        return json.loads(out.stdout)
+        return bookings(self.env, phone)
 
     def close(self) -> None:
         for process in self.processes:

@@ -94,7 +94,9 @@ def test_confirming_by_button_gives_the_queue_number(client, secret, number):
     assert "*A-001*" in replies(contact)[-1].body
 
 
-def test_only_the_owner_can_confirm_a_code(client, secret, number):
+def test_only_the_owner_can_confirm_a_code(client, secret, number, monkeypatch):
+    # A code with a digit: an all-letter word that is nobody's code gets the menu instead.
+    monkeypatch.setattr("antrean.booking.actions.new_code", lambda: "K7QX2MPA")
     contact = send(client, number, make.text, "#Budi#25011987#10082027")
     inbound.process_contact(contact.pk)
     code = Booking.objects.get().code

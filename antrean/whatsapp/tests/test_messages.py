@@ -118,7 +118,9 @@ titles = st.text(min_size=1, max_size=20).filter(str.strip)
             m.Template,
             st.just("antrean_pengingat"),
             st.just("id"),
-            st.lists(st.from_regex(r"[a-zA-Z0-9 ]{1,10}", fullmatch=True), max_size=3).map(tuple),
+            st.lists(
+                st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9 ]{0,9}", fullmatch=True), max_size=3
+            ).map(tuple),
         ),
         st.builds(
             m.Choices,
