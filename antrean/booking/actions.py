@@ -34,6 +34,8 @@ from antrean.booking.errors import (
     FullyBooked,
     HourFull,
     NikAlreadyBooked,
+    NotLate,
+    NotVisitDay,
     OfficeUnavailable,
     SameSlot,
     ServiceNotBookable,
@@ -494,16 +496,60 @@ def reschedule(
 
 
 @_retrying
-def check_in(*, code: str, now: datetime, actor: str) -> Booking:
-    """Record the applicant's arrival, on the day and at least 30 minutes early."""
+def check_in(
+    *,
+    code: str,
+    now: datetime,
+    actor: str,
+    office: Office | None = None,
+    override: str = "",
+) -> Booking:
+    """Record the applicant's arrival, on the day and at least 30 minutes early.
+
+    With `override` (a supervisor's reason) a late applicant is let in all the same, even
+    after the deadline voided the code. The seat a voided code gave back is not taken
+    again: the hour may have been given away meanwhile, and the applicant is here.
+    """
     with transaction.atomic():
         booking = _find_locked(code, None)
+        if office is not None and booking.office_id != office.pk:
+            raise BookingNotFound()
         if booking.status == Status.CHECKED_IN:
             return booking
-        _require(booking, Status.CHECKED_IN, "check_in")
         schedule = schedule_for(booking.office, now)
-        schedule.check_arrival(booking.visit_date, local_start(booking), now)
-        _move(booking, Status.CHECKED_IN, actor=actor, now=now, action="checked_in")
+        booking.arrived_at = now
+        if not override:
+            _require(booking, Status.CHECKED_IN, "check_in")
+            schedule.check_arrival(booking.visit_date, local_start(booking), now)
+            _move(
+                booking,
+                Status.CHECKED_IN,
+                actor=actor,
+                now=now,
+                action="checked_in",
+                fields=["arrived_at"],
+            )
+            return booking
+        if schedule.today(now) != booking.visit_date:
+            raise NotVisitDay(visit_date=booking.visit_date)
+        deadline = schedule.arrival_deadline(booking.visit_date, local_start(booking))
+        was_confirmed = booking.status == Status.CONFIRMED or (
+            booking.status == Status.EXPIRED and booking.queue_number is not None
+        )
+        if not was_confirmed or now <= deadline:
+            raise NotLate(code=booking.code, status=booking.status)
+        old = Status(booking.status)
+        booking.status, booking.updated_at = Status.CHECKED_IN, now
+        booking.save(update_fields=["status", "arrived_at", "updated_at"])
+        _record(
+            booking,
+            "checked_in_late",
+            old,
+            Status.CHECKED_IN,
+            actor,
+            now,
+            {"override": override[:200]},
+        )
     return booking
 
 

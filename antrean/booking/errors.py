@@ -144,3 +144,20 @@ class Busy(BookingError):
     """The database stayed locked through every retry; nothing was written."""
 
     reason = "busy"
+
+
+# --- At the office ---------------------------------------------------------------------------
+class CounterBusy(BookingError):
+    reason = "counter_busy"  # counter (its number), queue_number (who is still at it)
+
+
+class NotCalled(BookingError):
+    reason = "not_called"  # code, queue_number: waiting, not yet called to a counter
+
+
+class StageNotAllowed(BookingError):
+    reason = "stage_not_allowed"  # code, status, stage
+
+
+class NotLate(BookingError):
+    reason = "not_late"  # code: an override is for late arrivals only

@@ -41,3 +41,29 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 def frees_seats(old: Status, new: Status) -> bool:
     return old in HOLDS_SEATS and new not in HOLDS_SEATS
+
+
+class Stage(StrEnum):
+    """Where an application stands after the applicant came to the office, in order."""
+
+    DOCUMENTS_VERIFIED = "documents_verified"
+    INTERVIEW = "interview"
+    PAYMENT = "payment"
+    PRINTING = "printing"
+    READY = "ready"  # ready for pickup
+    PICKED_UP = "picked_up"
+
+
+STAGES = tuple(Stage)
+
+# Stages belong to applicants who came: checked in (at the counter now) or served.
+HAS_STAGES = frozenset({Status.CHECKED_IN, Status.SERVED})
+
+
+def stage_allowed(status: Status, current: Stage | None, new: Stage) -> bool:
+    """An officer may move an application to any other stage, back included (a slip of the
+    hand is corrected the same way), but only once the applicant came, and a passport
+    that was picked up stays picked up."""
+    if status not in HAS_STAGES or current == new:
+        return False
+    return current != Stage.PICKED_UP

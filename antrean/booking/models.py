@@ -8,10 +8,10 @@ constraints make overbooking impossible whatever the code above does.
 from django.db import models
 from django.db.models import F, Q
 
-from antrean.booking.lifecycle import LIVE, Status
+from antrean.booking.lifecycle import LIVE, Stage, Status
 from antrean.booking.rules import MAX_APPLICANTS, Quota
 from antrean.lib.fields import EncryptedDateField, EncryptedTextField
-from antrean.offices.models import Office, ServiceType
+from antrean.offices.models import Counter, Office, ServiceType
 
 _LIVE = sorted(s.value for s in LIVE)  # sorted: a stable migration
 
@@ -55,6 +55,26 @@ class Booking(models.Model):
     lang = models.CharField("bahasa", max_length=2, default="id")
     confirm_by = models.DateTimeField("batas konfirmasi", null=True, blank=True)
     reschedules = models.PositiveSmallIntegerField("sudah ubah jadwal", default=0)
+    # At the office: arrival, the counter's call (again on a recall or transfer), service.
+    arrived_at = models.DateTimeField("datang", null=True, blank=True)
+    called_at = models.DateTimeField("dipanggil", null=True, blank=True)
+    counter = models.ForeignKey(
+        Counter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="loket",
+    )
+    calls = models.PositiveSmallIntegerField("jumlah panggilan", default=0)
+    served_at = models.DateTimeField("selesai dilayani", null=True, blank=True)
+    stage = models.CharField(
+        "tahap permohonan",
+        max_length=20,
+        choices=[(s.value, s.value) for s in Stage],
+        blank=True,
+    )
+    stage_at = models.DateTimeField("tahap diubah", null=True, blank=True)
     created_at = models.DateTimeField("dibuat")
     updated_at = models.DateTimeField("diubah")
 
@@ -86,11 +106,21 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(quota__in=[q.value for q in Quota]), name="booking_quota_known"
             ),
+            models.CheckConstraint(
+                condition=Q(stage="") | Q(stage__in=[s.value for s in Stage]),
+                name="booking_stage_known",
+            ),
+            # Called means a counter: the display board always has a loket to show.
+            models.CheckConstraint(
+                condition=Q(called_at__isnull=True) | Q(counter__isnull=False),
+                name="booking_called_at_counter",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "confirm_by"], name="booking_lapse_idx"),
             models.Index(fields=["status", "slot_at"], name="booking_late_idx"),
             models.Index(fields=["office", "visit_date", "status"], name="booking_day_idx"),
+            models.Index(fields=["office", "called_at"], name="booking_board_idx"),
         ]
 
     def __str__(self) -> str:

@@ -252,6 +252,35 @@ class ServiceType(models.Model):
         return self.name_en if lang == "en" else self.name_id
 
 
+class Counter(models.Model):
+    """A service counter (loket) of an office, and the services it calls."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="counters", verbose_name="kantor"
+    )
+    number = models.PositiveSmallIntegerField("nomor loket")
+    services = models.ManyToManyField(
+        ServiceType,
+        blank=True,
+        related_name="+",
+        verbose_name="layanan",
+        help_text="Kosongkan: loket ini memanggil semua layanan.",
+    )
+    is_active = models.BooleanField("aktif", default=True)
+
+    class Meta:
+        verbose_name = "loket"
+        verbose_name_plural = "loket"
+        ordering = ["office", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="one_counter_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="counter_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Loket {self.number}"
+
+
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 

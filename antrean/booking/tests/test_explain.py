@@ -79,6 +79,10 @@ SAMPLES = [
     errors.SameSlot(day=D, hour=time(9)),
     errors.OfficeUnavailable(),
     errors.Busy(),
+    errors.CounterBusy(counter=3, queue_number="A-017"),
+    errors.NotCalled(code="K7QX2MPA", queue_number="A-017", status="checked_in"),
+    errors.StageNotAllowed(code="K7QX2MPA", status="confirmed", stage="ready"),
+    errors.NotLate(code="K7QX2MPA", status="confirmed"),
 ]
 
 
