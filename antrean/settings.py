@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,7 +62,9 @@ INSTALLED_APPS = [
     "antrean.simulator",
     "antrean.feedback",
     "antrean.web",
+    "antrean.backoffice",
     "antrean.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "antrean.urls"
@@ -180,13 +185,40 @@ WHATSAPP_SEND_LEASE = envint("WHATSAPP_SEND_LEASE", 60)  # seconds a sender hold
 WHATSAPP_GIVE_UP_HOURS = envint("WHATSAPP_GIVE_UP_HOURS", 24)  # retry failing sends this long
 # Templates for messages sent more than 24 hours after the person last wrote. Names and
 # languages as approved in WhatsApp Manager; the body parameters are filled in order.
-WHATSAPP_TEMPLATES = json.loads(env("WHATSAPP_TEMPLATES", "{}")) or {
+# Purposes not configured keep these names (see docs/templates.md for their bodies).
+WHATSAPP_TEMPLATES = {
     "reminder": {"name": "antrean_pengingat", "language": "id"},
     "passport_ready": {"name": "antrean_paspor_selesai", "language": "id"},
     "notice": {"name": "antrean_pemberitahuan", "language": "id"},
-}
+    "call": {"name": "antrean_panggilan", "language": "id"},
+    "status": {"name": "antrean_status_permohonan", "language": "id"},
+    "ticket_reply": {"name": "antrean_balasan_tiket", "language": "id"},
+} | json.loads(env("WHATSAPP_TEMPLATES", "{}"))
 
 # --- Auth, i18n, static --------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:today"
+# Login throttling: 5 failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "antrean.backoffice.views.auth.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Officers share desks: a session ends after 30 idle minutes and when the browser closes.
+# seed-demo's back-office accounts (only with the WhatsApp simulator, i.e. on a demo machine).
+DEMO_STAFF_PASSWORD = env("DEMO_STAFF_PASSWORD", "antrean-demo")
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -219,6 +251,7 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one INFO line per sign-in, usernames masked anyway
         # Huey's own handler would print every line twice; its per-run INFO lines are noise.
         "huey": {
             "handlers": ["stderr"],

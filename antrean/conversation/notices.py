@@ -1,0 +1,107 @@
+"""Messages we start, not answers: a counter's call, a change of an application's stage,
+an officer's reply to a ticket.
+
+Each is written to the outbox inside the caller's transaction, in the applicant's
+language, as the office words it. More than 24 hours after the person last wrote, the
+approved template for the purpose goes instead (WhatsApp allows nothing else).
+"""
+
+import logging
+from datetime import datetime
+
+from django.db.models import F
+
+from antrean.booking.lifecycle import Stage
+from antrean.booking.models import Booking
+from antrean.content import text
+from antrean.conversation.service import office_info
+from antrean.conversation.speak import Speaker
+from antrean.offices.models import Office, WhatsAppNumber
+from antrean.whatsapp import outbox
+from antrean.whatsapp.messages import Text
+from antrean.whatsapp.models import Contact
+from antrean.whatsapp.templates import template
+
+log = logging.getLogger(__name__)
+
+
+def called(booking: Booking, *, now: datetime) -> bool:
+    counter = booking.counter.number
+    return _tell(
+        booking.office,
+        booking.phone,
+        booking.lang,
+        "notice.called",
+        now=now,
+        fallback=template("call", booking.queue_number, str(counter)),
+        number=booking.queue_number,
+        counter=counter,
+    )
+
+
+def stage_changed(booking: Booking, *, now: datetime) -> bool:
+    stage = Stage(booking.stage)
+    if stage == Stage.READY:
+        fallback = template("passport_ready", booking.name, booking.office.name)
+    else:
+        fallback = template("status", booking.code, _stage_name(stage, "id"))
+    return _tell(
+        booking.office,
+        booking.phone,
+        booking.lang,
+        f"stage.{stage.value}",
+        now=now,
+        fallback=fallback,
+        code=booking.code,
+        name=booking.name,
+    )
+
+
+def ticket_reply(ticket, reply: str, *, now: datetime) -> bool:
+    return _tell(
+        ticket.office,
+        ticket.phone,
+        "",
+        "notice.ticket_reply",
+        now=now,
+        fallback=template("ticket_reply", ticket.number, reply),
+        number=ticket.number,
+        reply=reply,
+        prefer=ticket.whatsapp_number,
+    )
+
+
+def _stage_name(stage: Stage, lang: str) -> str:
+    return text(f"stage_name.{stage.value}", lang)
+
+
+def _tell(office: Office, phone: str, lang: str, key: str, *, now, fallback, prefer="", **params):
+    """Queue one message to `phone` from the office's number; False when the office has no
+    WhatsApp number to send from (the change itself still stands)."""
+    contact = _contact(office, phone, prefer, lang)
+    if contact is None:
+        log.warning("office %s has no WhatsApp number: %s not sent", office.pk, key)
+        return False
+    speaker = Speaker(office_info(office, now), contact.lang)
+    outbox.enqueue(contact, [Text(speaker(key, **params))], now=now, template=fallback)
+    return True
+
+
+def _contact(office: Office, phone: str, prefer: str, lang: str) -> Contact | None:
+    """The chat the person last used with this office, or a new one from its main number
+    (a booking made on the web has no chat yet)."""
+    chats = Contact.objects.filter(wa_id=phone, number__office=office).select_related("number")
+    if prefer:
+        preferred = chats.filter(number__phone_number_id=prefer).first()
+        if preferred is not None:
+            return preferred
+    chat = chats.order_by(F("last_inbound_at").desc(nulls_last=True), "-pk").first()
+    if chat is not None:
+        return chat
+    number = WhatsAppNumber.objects.filter(office=office).order_by("-is_primary", "pk").first()
+    if number is None:
+        return None
+    chat, _ = Contact.objects.get_or_create(
+        number=number, wa_id=phone, defaults={"lang": lang or "id"}
+    )
+    return chat
