@@ -34,3 +34,21 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"tiket {self.pk}"
+
+
+class TicketReply(models.Model):
+    """An officer's answer to a ticket, as sent to the applicant over WhatsApp."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="replies")
+    text = EncryptedTextField("balasan")
+    by = models.CharField("petugas", max_length=150)
+    at = models.DateTimeField("dikirim")
+    sent = models.BooleanField("dikirim lewat WhatsApp", default=True)
+
+    class Meta:
+        verbose_name = "balasan tiket"
+        verbose_name_plural = "balasan tiket"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,14 @@ import datetime
 
 from django.db import transaction
 
-from antrean.offices.models import MessageFormat, Office, OfficeClass, WhatsAppNumber, Zone
+from antrean.offices.models import (
+    Counter,
+    MessageFormat,
+    Office,
+    OfficeClass,
+    WhatsAppNumber,
+    Zone,
+)
 
 WIB, WITA, WIT = Zone.WIB, Zone.WITA, Zone.WIT
 
@@ -232,6 +239,9 @@ DEMO_OFFICES = [
 ]
 
 
+DEMO_COUNTERS = 3
+
+
 @transaction.atomic
 def seed_demo_offices() -> tuple[int, int]:
     """Create or update the demo offices; running it again changes nothing. (created, updated)"""
@@ -254,4 +264,6 @@ def seed_demo_offices() -> tuple[int, int]:
                     "is_primary": position == 0,
                 },
             )
+        for number in range(1, DEMO_COUNTERS + 1):
+            Counter.objects.get_or_create(office=office, number=number)
     return created, updated
