@@ -12,7 +12,7 @@ from antrean.backoffice.roles import Can, can
 from antrean.backoffice.views.common import actor, local, now, officer_text, page
 from antrean.booking import actions
 from antrean.booking.codes import normalize_code
-from antrean.booking.errors import ArrivalTooLate, BookingError, BookingNotFound
+from antrean.booking.errors import ArrivalTooLate, BookingError
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking
 from antrean.offices.schedules import schedule_for
@@ -105,13 +105,12 @@ def _let_in(request, booking: Booking):
                 booking_code=booking.code,
                 reason=reason[:200],
             )
-    except (ArrivalTooLate, BookingNotFound) as error:
-        late = officer_text(error, request.office) if isinstance(error, ArrivalTooLate) else ""
-        messages.error(request, officer_text(error, request.office))
-        return _show(request, booking, late=late, status=409)
     except BookingError as error:
-        messages.error(request, officer_text(error, request.office))
-        return _show(request, booking, status=409)
+        said = officer_text(error, request.office)
+        messages.error(request, said)
+        return _show(
+            request, booking, late=said if isinstance(error, ArrivalTooLate) else "", status=409
+        )
     return redirect("backoffice:queue_ticket", code=booking.code)
 
 

@@ -83,7 +83,9 @@ def counter_action(request, number: int, action: str):
                 if booking is None:
                     return redirect("backoffice:counter", number=number)
             else:
-                messages.error(request, "Tindakan loket tidak dikenal.")
+                messages.error(
+                    request, "Tindakan loket tidak dikenal. Gunakan tombol di halaman loket."
+                )
                 return redirect("backoffice:counter", number=number)
             audit.record(
                 request,
