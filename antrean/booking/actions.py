@@ -532,11 +532,7 @@ def check_in(
             return booking
         if schedule.today(now) != booking.visit_date:
             raise NotVisitDay(visit_date=booking.visit_date)
-        deadline = schedule.arrival_deadline(booking.visit_date, local_start(booking))
-        was_confirmed = booking.status == Status.CONFIRMED or (
-            booking.status == Status.EXPIRED and booking.queue_number is not None
-        )
-        if not was_confirmed or now <= deadline:
+        if late_arrival(booking, now, schedule) is None:
             raise NotLate(code=booking.code, status=booking.status)
         old = Status(booking.status)
         booking.status, booking.updated_at = Status.CHECKED_IN, now
@@ -551,6 +547,20 @@ def check_in(
             {"override": override[:200]},
         )
     return booking
+
+
+def late_arrival(booking: Booking, now: datetime, schedule: Schedule | None = None):
+    """The arrival deadline a confirmed applicant, here on their day, has passed; None
+    when they are not late. A code the deadline job voided still counts as confirmed:
+    only confirmed codes carry a queue number."""
+    schedule = schedule or schedule_for(booking.office, now)
+    was_confirmed = booking.status == Status.CONFIRMED or (
+        booking.status == Status.EXPIRED and booking.queue_number is not None
+    )
+    if not was_confirmed or schedule.today(now) != booking.visit_date:
+        return None
+    deadline = schedule.arrival_deadline(booking.visit_date, local_start(booking))
+    return deadline if now > deadline else None
 
 
 # --- Jobs --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from antrean.booking.codes import normalize_code
 from antrean.booking.lifecycle import LIVE
 from antrean.booking.models import Booking
 
@@ -34,6 +35,19 @@ def live_booking(phone: str) -> Booking | None:
 
 def by_code(code: str) -> Booking | None:
     return Booking.objects.select_related("office", "service").filter(code=code).first()
+
+
+def in_office(office_id: int, code: str) -> Booking | None:
+    """The booking with `code` if it belongs to the office: another office's code is the
+    same as no code at all."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    return (
+        Booking.objects.select_related("office", "service", "counter")
+        .filter(office_id=office_id, code=normalized)
+        .first()
+    )
 
 
 def latest_booking(phone: str) -> Booking | None:

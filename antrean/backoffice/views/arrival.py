@@ -10,12 +10,10 @@ from antrean.backoffice import audit
 from antrean.backoffice.access import staff_only
 from antrean.backoffice.roles import Can, can
 from antrean.backoffice.views.common import actor, local, now, officer_text, page
-from antrean.booking import actions
-from antrean.booking.codes import normalize_code
+from antrean.booking import actions, queries
 from antrean.booking.errors import ArrivalTooLate, BookingError
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking
-from antrean.offices.schedules import schedule_for
 
 NOT_FOUND = (
     "Kode {code} tidak ditemukan di kantor ini. Periksa kembali: 8 huruf dan angka, tanpa "
@@ -29,8 +27,7 @@ def check_in(request):
     typed = (request.POST.get("code") or request.GET.get("code") or "").strip()
     if not typed:
         return page(request, "backoffice/check_in.html", {})
-    code = normalize_code(typed)
-    booking = _find(request, code) if code else None
+    booking = queries.in_office(request.office.pk, typed)
     if booking is None:
         messages.error(request, NOT_FOUND.format(code=typed.upper()[:20]))
         return page(request, "backoffice/check_in.html", {"typed": typed}, status=404)
@@ -39,14 +36,6 @@ def check_in(request):
     with transaction.atomic():
         audit.record(request, "viewed", now=now(), booking_code=booking.code, page="check_in")
     return _show(request, booking)
-
-
-def _find(request, code: str) -> Booking | None:
-    return (
-        Booking.objects.filter(office=request.office, code=code)
-        .select_related("service", "office")
-        .first()
-    )
 
 
 def _show(request, booking: Booking, *, late: str = "", status: int = 200):
@@ -67,15 +56,8 @@ def _show(request, booking: Booking, *, late: str = "", status: int = 200):
 
 def _late_note(request, booking: Booking) -> str:
     """Why a confirmed applicant who came today is past the arrival deadline, or ""."""
-    moment = now()
-    schedule = schedule_for(booking.office, moment)
-    was_confirmed = booking.status == Status.CONFIRMED or (
-        booking.status == Status.EXPIRED and booking.queue_number is not None
-    )
-    if not was_confirmed or schedule.today(moment) != booking.visit_date:
-        return ""
-    deadline = schedule.arrival_deadline(booking.visit_date, actions.local_start(booking))
-    if moment <= deadline:
+    deadline = actions.late_arrival(booking, now())
+    if deadline is None:
         return ""
     return officer_text(ArrivalTooLate(deadline=deadline), request.office)
 
@@ -117,7 +99,7 @@ def _let_in(request, booking: Booking):
 @staff_only(Can.CHECK_IN)
 @require_http_methods(["GET"])
 def queue_ticket(request, code: str):
-    booking = _find(request, normalize_code(code) or "")
+    booking = queries.in_office(request.office.pk, code)
     if booking is None or booking.status != Status.CHECKED_IN:
         messages.error(request, "Tiket antrean hanya tersedia untuk pemohon yang sudah check-in.")
         return redirect("backoffice:check_in")

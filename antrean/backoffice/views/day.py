@@ -12,7 +12,7 @@ from antrean.backoffice import audit
 from antrean.backoffice.access import staff_only
 from antrean.backoffice.roles import Can
 from antrean.backoffice.views.common import actor, local, now, page, refused, today
-from antrean.booking import office_actions
+from antrean.booking import office_actions, queries
 from antrean.booking.codes import normalize_code
 from antrean.booking.errors import BookingError
 from antrean.booking.lifecycle import HOLDS_SEATS, STAGES, Stage, Status
@@ -46,13 +46,11 @@ def today_page(request):
 
 
 def _search(office, query: str, day):
-    code = normalize_code(query)
-    found = Booking.objects.filter(office=office).select_related("service")
-    if code:
-        return list(found.filter(code=code)[:1])
-    return list(
-        found.filter(visit_date=day, name__icontains=query).order_by("slot_at")[:SEARCH_LIMIT]
-    )
+    if normalize_code(query):  # a code: that booking, whatever its day
+        booking = queries.in_office(office.pk, query)
+        return [booking] if booking else []
+    found = Booking.objects.filter(office=office, visit_date=day, name__icontains=query)
+    return list(found.select_related("service").order_by("slot_at")[:SEARCH_LIMIT])
 
 
 def _hours(office, bookings):
@@ -80,12 +78,7 @@ def _totals(bookings):
 
 
 def in_office(request, code: str) -> Booking:
-    normalized = normalize_code(code)
-    booking = (
-        Booking.objects.filter(office=request.office, code=normalized)
-        .select_related("service", "counter", "office")
-        .first()
-    )
+    booking = queries.in_office(request.office.pk, code)
     if booking is None:
         raise Http404("no such booking in this office")
     return booking
