@@ -100,6 +100,18 @@ def new_phone() -> str:
     return f"62812{next(_phones):08d}"
 
 
+_serials = itertools.count(1)
+
+
+def nik_for(
+    birth: datetime.date, *, female=False, province="31", serial: str | None = None
+) -> str:
+    """A well-formed NIK for `birth`; a new serial each call, so NIKs never collide."""
+    day = birth.day + (40 if female else 0)
+    serial = serial or f"{next(_serials) % 9999 + 1:04d}"
+    return f"{province}7101{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial}"
+
+
 @pytest.fixture
 def book(office, service, now):
     """Book with sensible defaults; any argument of `actions.book` may be overridden."""

@@ -14,6 +14,7 @@ run again from the start (see `_retrying`).
 import logging
 import random
 import time as _time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
@@ -27,6 +28,7 @@ from antrean.booking import availability
 from antrean.booking.codes import new_code, normalize_code, queue_label
 from antrean.booking.errors import (
     AlreadyBooked,
+    BookingError,
     BookingNotFound,
     Busy,
     ConfirmationLapsed,
@@ -34,6 +36,7 @@ from antrean.booking.errors import (
     FullyBooked,
     HourFull,
     NikAlreadyBooked,
+    NikRepeated,
     NotLate,
     NotVisitDay,
     OfficeUnavailable,
@@ -42,10 +45,18 @@ from antrean.booking.errors import (
     WrongStatus,
 )
 from antrean.booking.lifecycle import LIVE, TRANSITIONS, Status, frees_seats
-from antrean.booking.models import Booking, BookingEvent, DayLoad, QueueCounter, SlotLoad
+from antrean.booking.models import (
+    Applicant,
+    Booking,
+    BookingEvent,
+    DayLoad,
+    QueueCounter,
+    SlotLoad,
+)
 from antrean.booking.nik import check_nik
 from antrean.booking.phone import normalize_phone
 from antrean.booking.rules import (
+    Person,
     PriorityReason,
     Quota,
     Schedule,
@@ -129,12 +140,18 @@ def book(
     priority: PriorityReason | None = None,
     lang: str = "id",
     move_if_full: bool = True,
+    family: Sequence[Person] = (),
+    confirmed: bool = False,
 ) -> Booked:
     """Take seats and issue a pending booking code.
 
     `visit_date=None` asks for the earliest day with room. When the asked day is full
     (and no hour was asked for), the next open day with room is booked instead and
     `moved_from` says so; with `move_if_full=False` the refusal names that day instead.
+
+    `family` are the people booked for besides the booker (places 2-5; `applicants`
+    follows from it). `confirmed=True` issues the queue number at once, for a channel
+    that has already verified the WhatsApp number (the web's one-time code).
     """
     if hour is not None and visit_date is None:
         raise TypeError("an hour can only be asked for on a given visit date")
@@ -143,12 +160,14 @@ def book(
     if not service.bookable_remotely:
         raise ServiceNotBookable(service=service.name(lang))
     phone = normalize_phone(phone)
-    name = clean_name(name)
     schedule = schedule_for(office, now)
-    check_birth_date(birth_date, schedule.today(now))
+    people = _checked_people([Person(name, birth_date, nik), *family], schedule.today(now))
+    if family:
+        applicants = len(people)
     check_applicants(applicants)
-    nik_value = check_nik(nik, birth_date).nik if nik else None
+    name, nik_value = people[0].name, people[0].nik
     nik_hash = lookup_hash(nik_value) if nik_value else None
+    held = [lookup_hash(person.nik) if person.nik else None for person in people]
     schedule.check_registration(now)
     if visit_date is not None:
         schedule.check_day(visit_date, now)
@@ -162,7 +181,7 @@ def book(
     )
 
     with transaction.atomic():
-        _make_way_for(phone=phone, nik_hash=nik_hash, now=now)
+        _make_way_for(phone=phone, nik_hashes=held, now=now)
         day, start, moved_from = _place(
             office, schedule, quota, applicants, visit_date, hour, now, move_if_full
         )
@@ -200,7 +219,65 @@ def book(
             now,
             {"moved_from": moved_from.isoformat() if moved_from else None},
         )
+        _add_people(booking, people)
+        if confirmed:
+            booking.queue_number = _next_queue_number(booking)
+            _move(
+                booking,
+                Status.CONFIRMED,
+                actor=actor,
+                now=now,
+                action="confirmed",
+                fields=["queue_number"],
+            )
     return Booked(booking=booking, moved_from=moved_from)
+
+
+def _checked_people(people: list[Person], today: date) -> list[Person]:
+    """Each person's data checked (an error names their place), NIKs told apart."""
+    checked: list[Person] = []
+    places: dict[str, int] = {}
+    for place, person in enumerate(people, start=1):
+        try:
+            name = clean_name(person.name)
+            check_birth_date(person.birth_date, today)
+            nik = check_nik(person.nik, person.birth_date).nik if person.nik else None
+        except BookingError as error:
+            if len(people) > 1:
+                error.details["applicant"] = place
+            raise
+        if nik is not None:
+            if nik in places:
+                raise NikRepeated(applicant=place, same_as=places[nik])
+            places[nik] = place
+        checked.append(Person(name, person.birth_date, nik))
+    return checked
+
+
+def _add_people(booking: Booking, people: list[Person]) -> None:
+    rows = []
+    for place, person in enumerate(people, start=1):
+        nik_hash = lookup_hash(person.nik) if person.nik else None
+        rows.append(
+            Applicant(
+                booking=booking,
+                position=place,
+                name=person.name,
+                birth_date=person.birth_date,
+                nik=person.nik,
+                nik_hash=nik_hash,
+                held_nik=nik_hash,
+            )
+        )
+    try:
+        with transaction.atomic():
+            Applicant.objects.bulk_create(rows)
+    except IntegrityError:
+        # Another booking took one of these NIKs after `_make_way_for` looked.
+        _refuse_second_live_booking(
+            phone=booking.phone, nik_hashes=[row.nik_hash for row in rows if row.nik_hash]
+        )
+        raise
 
 
 def _place(office, schedule, quota, applicants, visit_date, hour, now, move_if_full):
@@ -320,25 +397,29 @@ def _insert(booking: Booking) -> None:
         except IntegrityError:
             if Booking.objects.filter(code=booking.code).exists():
                 continue  # 1 in 10^12: draw another code
-            _refuse_second_live_booking(phone=booking.phone, nik_hash=booking.nik_hash)
+            _refuse_second_live_booking(phone=booking.phone, nik_hashes=[booking.nik_hash])
             raise
     raise RuntimeError("could not draw an unused booking code")
 
 
-def _make_way_for(*, phone: str, nik_hash: str | None, now: datetime) -> None:
+def _make_way_for(*, phone: str, nik_hashes: list[str | None], now: datetime) -> None:
     """Refuse a person who already holds a live booking - after expiring their own pending
     code that passed its deadline, which must not block them (the periodic job may not
     have reached it yet)."""
-    person = Q(phone=phone) | Q(nik_hash=nik_hash) if nik_hash else Q(phone=phone)
-    for pk in Booking.objects.filter(person, status__in=list(LIVE)).values_list("pk", flat=True):
+    person = Q(phone=phone)
+    if known := [nik_hash for nik_hash in nik_hashes if nik_hash]:
+        person |= Q(nik_hash__in=known) | Q(people__held_nik__in=known)
+    found = Booking.objects.filter(person, status__in=list(LIVE)).values_list("pk", flat=True)
+    for pk in sorted(set(found)):
         booking = _locked(pk)  # and read again: it may have changed since the query above
         if booking.status == Status.PENDING and booking.confirm_by <= now:
             _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
         elif booking.status in LIVE:
-            _refuse_second_live_booking(phone=phone, nik_hash=nik_hash)
+            _refuse_second_live_booking(phone=phone, nik_hashes=nik_hashes)
 
 
-def _refuse_second_live_booking(*, phone: str, nik_hash: str | None) -> None:
+def _refuse_second_live_booking(*, phone: str, nik_hashes: list[str | None]) -> None:
+    """Raise why the person may not book again. `nik_hashes` follow the places (1-5)."""
     existing = (
         Booking.objects.select_related("office")
         .filter(phone=phone, status__in=list(LIVE))
@@ -353,7 +434,17 @@ def _refuse_second_live_booking(*, phone: str, nik_hash: str | None) -> None:
             slot_start=local_start(existing),
             status=existing.status,
         )
-    if nik_hash and Booking.objects.filter(nik_hash=nik_hash, status__in=list(LIVE)).exists():
+    known = [nik_hash for nik_hash in nik_hashes if nik_hash]
+    held = set(Applicant.objects.filter(held_nik__in=known).values_list("held_nik", flat=True))
+    held |= set(
+        Booking.objects.filter(nik_hash__in=known, status__in=list(LIVE)).values_list(
+            "nik_hash", flat=True
+        )
+    )
+    for place, nik_hash in enumerate(nik_hashes, start=1):
+        if nik_hash in held:
+            raise NikAlreadyBooked(**({"applicant": place} if len(nik_hashes) > 1 else {}))
+    if held:
         raise NikAlreadyBooked()
 
 
@@ -679,6 +770,8 @@ def _move(
     booking.save(update_fields=["status", "updated_at", *fields])
     if frees_seats(old, target):
         _release(booking)
+    if old in LIVE and target not in LIVE:
+        Applicant.objects.filter(booking=booking).update(held_nik=None)
     _record(booking, action, old, target, actor, now, detail)
 
 

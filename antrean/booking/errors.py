@@ -6,6 +6,9 @@ conversation and web layers show `explain(error, lang)`; they never parse except
 Details never carry personal data beyond what the applicant just sent us.
 """
 
+# An error about one person of a family booking carries `applicant`, their place (1-5), so
+# that a form can show it beside that person's fields.
+
 # Details that repeat the applicant's personal data back to them: fine in the reply they
 # read, never in a log line, so `str(error)` names them without their values.
 PERSONAL_DETAILS = frozenset({"birth_date", "expected", "found"})
@@ -100,7 +103,11 @@ class AlreadyBooked(BookingError):
 
 
 class NikAlreadyBooked(BookingError):
-    reason = "nik_already_booked"
+    reason = "nik_already_booked"  # applicant: the place (1-5) in a family booking
+
+
+class NikRepeated(BookingError):
+    reason = "nik_repeated"  # applicant, same_as: two places in one booking with one NIK
 
 
 # --- Changing an existing booking ----------------------------------------------------------

@@ -127,6 +127,39 @@ class Booking(models.Model):
         return self.code
 
 
+class Applicant(models.Model):
+    """One person a booking is for: the booker first, then the family they book for.
+
+    `held_nik` is the NIK's lookup hash while the booking is live and NULL after; its
+    unique index is the rule "one live booking per NIK" across every person of every
+    booking, whichever channel made it.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="people")
+    position = models.PositiveSmallIntegerField("urutan")
+    name = models.CharField("nama", max_length=100)
+    birth_date = EncryptedDateField("tanggal lahir")
+    nik = EncryptedTextField("NIK", null=True, blank=True)
+    nik_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    # NULL when not held (NULLs never collide in the unique index).
+    held_nik = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "pemohon"
+        verbose_name_plural = "pemohon"
+        ordering = ["booking", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="one_applicant_per_place"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=MAX_APPLICANTS),
+                name="applicant_position_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}#{self.position}"
+
+
 class BookingEvent(models.Model):
     """Append-only history: every change of a booking, when, and who or what made it."""
 

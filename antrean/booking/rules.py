@@ -244,6 +244,15 @@ def clean_name(raw: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone a booking is for, as given: checked by `actions.book`."""
+
+    name: str
+    birth_date: date
+    nik: str | None = None
+
+
 def check_applicants(count: int) -> None:
     if not 1 <= count <= MAX_APPLICANTS:
         raise InvalidApplicants(count=count, maximum=MAX_APPLICANTS)

@@ -69,6 +69,8 @@ SAMPLES = [
         status="confirmed",
     ),
     errors.NikAlreadyBooked(),
+    errors.NikAlreadyBooked(applicant=2),
+    errors.NikRepeated(applicant=3, same_as=1),
     errors.BookingNotFound(),
     errors.WrongStatus(code="ABCD2345", status="served", action="cancel"),
     errors.ConfirmationLapsed(code="ABCD2345"),

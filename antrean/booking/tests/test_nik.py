@@ -7,10 +7,7 @@ from hypothesis import strategies as st
 from antrean.booking.errors import InvalidNik
 from antrean.booking.nik import PROVINCES, check_nik
 
-
-def nik_for(birth: date, *, female=False, province="31", serial="0001") -> str:
-    day = birth.day + (40 if female else 0)
-    return f"{province}7101{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial}"
+from conftest import nik_for
 
 
 def test_a_man_and_a_woman():
