@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "antrean.web.i18n.context",
             ],
         },
     },
@@ -161,6 +162,13 @@ WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
 # Graph API on this server and signs the webhook payloads it sends, so the demo runs the
 # production code path end to end.
 WHATSAPP_SIMULATOR = envbool("WHATSAPP_SIMULATOR", not WHATSAPP_ACCESS_TOKEN)
+
+# --- Public pages -----------------------------------------------------------------------------
+# Per-limit counts, e.g. {"send_code_phone": 5} (names in antrean/web/limits.py).
+WEB_RATE_LIMITS = json.loads(env("WEB_RATE_LIMITS", "{}"))
+# Behind a reverse proxy the client's address is the first X-Forwarded-For entry; trust it
+# only when the proxy sets it (otherwise anyone could pick the address they are limited by).
+WEB_TRUST_FORWARDED_FOR = envbool("WEB_TRUST_FORWARDED_FOR", False)
 # It can speak as any number: it answers this machine only, unless told otherwise.
 WHATSAPP_SIMULATOR_PUBLIC = envbool("WHATSAPP_SIMULATOR_PUBLIC", False)
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET") or (
@@ -193,6 +201,9 @@ WHATSAPP_TEMPLATES = {
     "call": {"name": "antrean_panggilan", "language": "id"},
     "status": {"name": "antrean_status_permohonan", "language": "id"},
     "ticket_reply": {"name": "antrean_balasan_tiket", "language": "id"},
+    "one_time_code": {"name": "antrean_kode_verifikasi", "language": "id"},
+    "booked": {"name": "antrean_pemesanan_web", "language": "id"},
+    "cancelled": {"name": "antrean_pembatalan", "language": "id"},
 } | json.loads(env("WHATSAPP_TEMPLATES", "{}"))
 
 # --- Auth, i18n, static --------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Messages we start, not answers: a counter's call, a change of an application's stage,
-an officer's reply to a ticket.
+an officer's reply to a ticket, a web visitor's one-time code, what a web visitor did with
+their booking (so that the chat holds it too).
 
 Each is written to the outbox inside the caller's transaction, in the applicant's
 language, as the office words it. More than 24 hours after the person last wrote, the
@@ -11,9 +12,11 @@ from datetime import datetime
 
 from django.db.models import F
 
+from antrean.booking.actions import local_start
 from antrean.booking.lifecycle import Stage
 from antrean.booking.models import Booking
 from antrean.content import text
+from antrean.content.dates import format_date, format_time, zone_name
 from antrean.conversation.service import office_info
 from antrean.conversation.speak import Speaker
 from antrean.offices.models import Office, WhatsAppNumber
@@ -68,6 +71,44 @@ def ticket_reply(ticket, reply: str, *, now: datetime) -> bool:
         number=ticket.number,
         reply=reply,
         prefer=ticket.whatsapp_number,
+    )
+
+
+def one_time_code(office: Office, phone: str, lang: str, code: str, *, now: datetime) -> bool:
+    """The code that proves a web visitor holds this WhatsApp number. Always the
+    authentication template: WhatsApp allows one-time codes in nothing else."""
+    contact = _contact(office, phone, "", lang)
+    if contact is None:
+        log.warning("office %s has no WhatsApp number: one-time code not sent", office.pk)
+        return False
+    outbox.enqueue(contact, [template("one_time_code", code, button=code)], now=now)
+    return True
+
+
+def web_booking(booking: Booking, what: str, *, now: datetime) -> bool:
+    """Tell the chat what was done on the web: `booked`, `rescheduled` or `cancelled`."""
+    zone = zone_name(booking.office.timezone)
+    day = format_date(booking.visit_date, "id")
+    slot = f"{format_time(local_start(booking), 'id')} {zone}"
+    if what == "cancelled":
+        fallback = template("cancelled", booking.code, booking.office.name)
+    else:
+        fallback = template(
+            "booked", booking.code, booking.office.name, day, slot, booking.queue_number or "-"
+        )
+    lang = booking.lang
+    return _tell(
+        booking.office,
+        booking.phone,
+        lang,
+        f"notice.web_{what}",
+        now=now,
+        fallback=fallback,
+        code=booking.code,
+        queue=booking.queue_number or "-",
+        visit_date=format_date(booking.visit_date, lang),
+        slot=f"{format_time(local_start(booking), lang)} {zone}",
+        applicants=booking.applicants,
     )
 
 

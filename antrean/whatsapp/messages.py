@@ -145,11 +145,13 @@ class Template:
     name: str
     language: str
     params: tuple[str, ...] = ()
+    # An authentication template's one-time code goes to its copy-code button as well.
+    button_param: str = ""
 
     def __post_init__(self):
         _check(self.name, "template name", 512)
         _check(self.language, "template language", 15)
-        for param in self.params:
+        for param in (*self.params, *([self.button_param] if self.button_param else [])):
             _check(param, "template parameter", TEMPLATE_PARAM_MAX)
             if _BAD_TEMPLATE_PARAM.search(param):
                 raise InvalidMessage("template parameters cannot hold new lines, tabs or 5 spaces")
@@ -240,7 +242,19 @@ def _choices(message: Choices) -> dict:
 
 def _template(message: Template) -> dict:
     template: dict = {"name": message.name, "language": {"code": message.language}}
+    components = []
     if message.params:
         parameters = [{"type": "text", "text": param} for param in message.params]
-        template["components"] = [{"type": "body", "parameters": parameters}]
+        components.append({"type": "body", "parameters": parameters})
+    if message.button_param:
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": message.button_param}],
+            }
+        )
+    if components:
+        template["components"] = components
     return template

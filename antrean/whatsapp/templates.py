@@ -13,7 +13,7 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def template(purpose: str, *params: str) -> Template:
+def template(purpose: str, *params: str, button: str = "") -> Template:
     try:
         configured = settings.WHATSAPP_TEMPLATES[purpose]
     except KeyError:
@@ -22,4 +22,4 @@ def template(purpose: str, *params: str) -> Template:
         ) from None
     # Meta refuses line breaks and long runs of spaces in parameters: fold them away.
     clean = tuple(" ".join(str(param).split()) for param in params)
-    return Template(configured["name"], configured.get("language", "id"), clean)
+    return Template(configured["name"], configured.get("language", "id"), clean, button)

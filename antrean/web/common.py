@@ -1,0 +1,85 @@
+"""What the public booking and manage pages share."""
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+
+from antrean.booking import availability
+from antrean.booking.errors import BookingError
+from antrean.booking.explain import explain
+from antrean.booking.models import Booking
+from antrean.booking.rules import Quota, choose_quota
+from antrean.offices.models import Office, ServiceType
+from antrean.offices.schedules import schedule_for
+from antrean.web import i18n
+from antrean.web.limits import Exceeded
+
+MINE = "web_bookings"  # the codes this browser booked or proved it may manage
+DAYS_SHOWN = 14
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def client_address(request) -> str:
+    if settings.WEB_TRUST_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def refusal(request, error: BookingError, office: Office | None = None) -> str:
+    lang = i18n.language(request)
+    if office is None:
+        return explain(error, lang)
+    return explain(error, lang, office=office.name, zone=office.timezone)
+
+
+def too_many(request, exceeded: Exceeded):
+    minutes = max(1, round(exceeded.retry_after / 60))
+    response = render(request, "web/limited.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(exceeded.retry_after)
+    return response
+
+
+def remember(request, code: str) -> None:
+    mine = [c for c in request.session.get(MINE, []) if c != code][-9:]
+    request.session[MINE] = [*mine, code]
+
+
+def may_see(request, code: str) -> bool:
+    return code in request.session.get(MINE, [])
+
+
+def quota_of(service: ServiceType, day: date | None = None) -> Quota:
+    # The web offers no priority quota: its reasons are checked at the office counter.
+    return choose_quota(Quota(service.quota), priority=None, birth=date.min, visit_day=day)
+
+
+def offered_days(office: Office, service: ServiceType, moment: datetime):
+    schedule = schedule_for(office, moment)
+    return availability.upcoming(office, schedule, quota_of(service), moment, limit=DAYS_SHOWN)
+
+
+def hours_on(office: Office, service: ServiceType, day: date, moment: datetime):
+    """(start, seats left) for the bookable hours of `day`; empty when it is not offered."""
+    schedule = schedule_for(office, moment)
+    if day not in set(schedule.bookable_days(moment)):
+        return []
+    return list(availability.rooms(office, schedule, [day], quota_of(service), moment)[day].hours)
+
+
+def booking_for(request, code: str) -> Booking | None:
+    """The booking, if this browser may see it."""
+    if not may_see(request, code):
+        return None
+    return (
+        Booking.objects.select_related("office", "service")
+        .prefetch_related("people")
+        .filter(code=code)
+        .first()
+    )
