@@ -260,8 +260,12 @@ def details(request):
                 remember(request, booked.code)
                 request.session.pop(DRAFT, None)
                 return redirect("web:proof", code=booked.code)
-    elif request.method == "GET" or data.get("action") != "book":
+    else:
         errors = {}  # a first look, or a change of day or count: nothing was submitted yet
+        try:  # say at once when the office takes no bookings at this hour
+            schedule.check_registration(moment)
+        except BookingError as closed:
+            problem = refusal(request, closed, office)
     return _page(
         request,
         "web/book_details.html",
@@ -281,7 +285,7 @@ def details(request):
             "errors": errors,
             "problem": problem,
         },
-        status=400 if (errors or problem) else 200,
+        status=400 if request.method == "POST" and (errors or problem) else 200,
     )
 
 

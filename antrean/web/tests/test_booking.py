@@ -214,3 +214,19 @@ def test_the_proof_is_only_for_the_browser_that_booked(client, ready, office):
     assert stranger.get(f"/bukti/{code}/pdf").status_code == 404
     pdf = client.get(f"/bukti/{code}/pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+
+
+def test_outside_registration_hours_the_form_says_so_before_anything_is_typed(
+    client, make_office, clock
+):
+    office = make_office(
+        registration_opens_at=datetime.time(7, 30), registration_closes_at=datetime.time(10)
+    )
+    choose(client, office)
+    verify_phone(client, new_phone())  # 06.00 WIB: the code can be had, a booking not yet
+
+    page = client.get("/pesan/data")
+    assert page.status_code == 200
+    assert "07.30" in page.content.decode() and 'role="alert"' in page.content.decode()
+    refused = submit(client, [("Budi Santoso", nik_for(BIRTH), BIRTH)])
+    assert refused.status_code == 400 and not Booking.objects.exists()
