@@ -9,12 +9,13 @@ from django.urls import reverse
 
 from antrean.backoffice.models import AuditEntry
 from antrean.booking.models import DayLoad, SlotLoad
+from antrean.booking.rules import Person
 from antrean.feedback.actions import file_ticket
 from antrean.offices.models import Closure, OfficeText
 from antrean.whatsapp.models import Contact, OutboundMessage
 
 from .conftest import ON_TIME, VISIT
-from conftest import WIB
+from conftest import WIB, nik_for
 
 LATE = datetime.datetime(2027, 8, 10, 7, 45, tzinfo=WIB)
 
@@ -54,6 +55,22 @@ def test_check_in_shows_the_documents_to_compare_and_gives_a_ticket(
     booking.refresh_from_db()
     assert booking.status == "checked_in"
     assert AuditEntry.objects.filter(action="checked_in", booking_code=booking.code).exists()
+
+
+def test_check_in_of_a_family_lists_every_person_to_compare(as_user, confirmed, time_machine):
+    child = datetime.date(2016, 5, 9)
+    child_nik = nik_for(child, female=True)
+    booking = confirmed(
+        nik=nik_for(datetime.date(1987, 1, 25)), family=[Person("Dewi Santoso", child, child_nik)]
+    )
+    time_machine.move_to(ON_TIME)
+    text = (
+        as_user("officer")
+        .get(reverse("backoffice:check_in"), {"code": booking.code})
+        .content.decode()
+    )
+    assert "Semua pemohon dalam pemesanan ini (2)" in text
+    assert "Dewi Santoso" in text and child_nik in text and "9 Mei 2016" in text
 
 
 def test_an_unknown_code_is_explained(as_user, db):
