@@ -230,3 +230,25 @@ def test_outside_registration_hours_the_form_says_so_before_anything_is_typed(
     assert "07.30" in page.content.decode() and 'role="alert"' in page.content.decode()
     refused = submit(client, [("Budi Santoso", nik_for(BIRTH), BIRTH)])
     assert refused.status_code == 400 and not Booking.objects.exists()
+
+
+def test_a_web_booking_is_seen_and_cancelled_over_whatsapp(client, ready, office, clock):
+    from antrean.conversation.tests.transcripts import Conversation, Player, Say
+    from antrean.whatsapp.models import Contact
+
+    submit(client, [("Budi Santoso", nik_for(BIRTH), BIRTH)])
+    contact = Contact.objects.get(wa_id=ready, number__office=office)  # the chat we told
+
+    Player(contact, clock).play(
+        Conversation(
+            "web booking on WhatsApp",
+            [
+                Say("cek status"),
+                "terkonfirmasi",
+                "Nomor antrean: A-001",
+                Say("#batal"),
+                "sudah dibatalkan",
+            ],
+        )
+    )
+    assert Booking.objects.get(phone=ready).status == Status.CANCELLED
