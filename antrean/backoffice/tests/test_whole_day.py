@@ -54,6 +54,7 @@ def site(live_server, settings, time_machine):
 
 @pytest.fixture
 def chromium(monkeypatch):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the test
@@ -64,6 +65,9 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+        # The connections the test opened while Playwright's loop ran: left open,
+        # PostgreSQL refuses to drop the test database ("being accessed by other users").
+        connections.close_all()
 
 
 def whatsapp(site: str, **message) -> None:
