@@ -103,9 +103,7 @@ def new_phone() -> str:
 _serials = itertools.count(1)
 
 
-def nik_for(
-    birth: datetime.date, *, female=False, province="31", serial: str | None = None
-) -> str:
+def nik_for(birth: datetime.date, *, female=False, province="31", serial: str | None = None) -> str:
     """A well-formed NIK for `birth`; a new serial each call, so NIKs never collide."""
     day = birth.day + (40 if female else 0)
     serial = serial or f"{next(_serials) % 9999 + 1:04d}"
