@@ -221,15 +221,7 @@ def book(
         )
         _add_people(booking, people)
         if confirmed:
-            booking.queue_number = _next_queue_number(booking)
-            _move(
-                booking,
-                Status.CONFIRMED,
-                actor=actor,
-                now=now,
-                action="confirmed",
-                fields=["queue_number"],
-            )
+            _confirm(booking, actor=actor, now=now)
     return Booked(booking=booking, moved_from=moved_from)
 
 
@@ -462,15 +454,7 @@ def confirm(*, code: str, now: datetime, actor: str, phone: str | None = None) -
             pass  # lapsed earlier, unconfirmed
         else:
             _require(booking, Status.CONFIRMED, "confirm")
-            booking.queue_number = _next_queue_number(booking)
-            _move(
-                booking,
-                Status.CONFIRMED,
-                actor=actor,
-                now=now,
-                action="confirmed",
-                fields=["queue_number"],
-            )
+            _confirm(booking, actor=actor, now=now)
             return booking
     raise ConfirmationLapsed(code=booking.code)
 
@@ -773,6 +757,14 @@ def _move(
     if old in LIVE and target not in LIVE:
         Applicant.objects.filter(booking=booking).update(held_nik=None)
     _record(booking, action, old, target, actor, now, detail)
+
+
+def _confirm(booking: Booking, *, actor: str, now: datetime) -> None:
+    """Confirm a locked pending booking: it gets its queue number."""
+    booking.queue_number = _next_queue_number(booking)
+    _move(
+        booking, Status.CONFIRMED, actor=actor, now=now, action="confirmed", fields=["queue_number"]
+    )
 
 
 def _next_queue_number(booking: Booking) -> str:

@@ -18,7 +18,7 @@ from antrean.booking import actions
 from antrean.booking.errors import BookingError, InvalidPhone
 from antrean.booking.phone import normalize_phone
 from antrean.content import text
-from antrean.content.dates import format_date, format_time, zone_name
+from antrean.content.dates import zone_name
 from antrean.conversation import notices
 from antrean.offices.models import Office, ServiceType
 from antrean.offices.schedules import schedule_for
@@ -26,9 +26,9 @@ from antrean.web import i18n, limits, otp, proof
 from antrean.web.common import (
     booking_for,
     client_address,
-    hours_on,
+    day_choices,
+    hour_choices,
     now,
-    offered_days,
     refusal,
     remember,
     too_many,
@@ -189,32 +189,6 @@ def verify(request):
 
 
 # --- 3. Who, which day and hour ------------------------------------------------------------
-def _day_choices(office, service, moment, lang, count):
-    return [
-        {
-            "value": room.day.isoformat(),
-            "label": format_date(room.day, lang),
-            "seats": room.seats,
-            "enough": room.seats >= count and bool(room.hours_with_room(count)),
-        }
-        for room in offered_days(office, service, moment)
-    ]
-
-
-def _hour_choices(office, service, day, moment, count, lang):
-    if day is None:
-        return []
-    return [
-        {
-            "value": start.isoformat("minutes"),
-            "label": format_time(start, lang),
-            "left": left,
-            "enough": left >= count,
-        }
-        for start, left in hours_on(office, service, day, moment)
-    ]
-
-
 def _first_day_with_room(days) -> date | None:
     for day in days:
         if day["enough"]:
@@ -234,7 +208,7 @@ def details(request):
         return redirect("web:phone")
     data = request.POST if request.method == "POST" else request.GET
     count = applicant_count(data.get("jumlah"))
-    days = _day_choices(office, service, moment, lang, count)
+    days = day_choices(office, service, moment, lang, count)
     day = parse_date(data.get("day", "")) or _first_day_with_room(days)
     hour = parse_hour(data.get("hour", ""))
     schedule = schedule_for(office, moment)
@@ -279,7 +253,7 @@ def details(request):
             "applicants": with_errors(typed, errors),
             "days": days,
             "day": day.isoformat() if day else "",
-            "hours": _hour_choices(office, service, day, moment, count, lang),
+            "hours": hour_choices(office, service, day, moment, count, lang),
             "hour": hour.isoformat("minutes") if hour else "",
             "zone": zone_name(office.timezone),
             "errors": errors,
@@ -327,7 +301,7 @@ def hours(request):
         request,
         "web/_hours.html",
         {
-            "hours": _hour_choices(office, service, day, moment, count, i18n.language(request)),
+            "hours": hour_choices(office, service, day, moment, count, i18n.language(request)),
             "hour": request.GET.get("hour", ""),
             "zone": zone_name(office.timezone),
             "count": count,

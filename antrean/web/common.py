@@ -11,6 +11,7 @@ from antrean.booking.errors import BookingError
 from antrean.booking.explain import explain
 from antrean.booking.models import Booking
 from antrean.booking.rules import Quota, choose_quota
+from antrean.content.dates import format_date, format_time
 from antrean.offices.models import Office, ServiceType
 from antrean.offices.schedules import schedule_for
 from antrean.web import i18n
@@ -71,6 +72,33 @@ def hours_on(office: Office, service: ServiceType, day: date, moment: datetime):
     if day not in set(schedule.bookable_days(moment)):
         return []
     return list(availability.rooms(office, schedule, [day], quota_of(service), moment)[day].hours)
+
+
+def day_choices(office, service, moment, lang: str, seats: int) -> list[dict]:
+    """The days to offer, each with its seats left and whether `seats` still fit."""
+    return [
+        {
+            "value": room.day.isoformat(),
+            "label": format_date(room.day, lang),
+            "seats": room.seats,
+            "enough": room.seats >= seats and bool(room.hours_with_room(seats)),
+        }
+        for room in offered_days(office, service, moment)
+    ]
+
+
+def hour_choices(office, service, day: date | None, moment, seats: int, lang: str) -> list[dict]:
+    if day is None:
+        return []
+    return [
+        {
+            "value": start.isoformat("minutes"),
+            "label": format_time(start, lang),
+            "left": left,
+            "enough": left >= seats,
+        }
+        for start, left in hours_on(office, service, day, moment)
+    ]
 
 
 def booking_for(request, code: str) -> Booking | None:

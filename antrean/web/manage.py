@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from antrean.booking import actions
 from antrean.booking.codes import normalize_code
@@ -18,16 +18,16 @@ from antrean.booking.lifecycle import Status
 from antrean.booking.models import Applicant
 from antrean.booking.nik import normalize_nik
 from antrean.content import text
-from antrean.content.dates import format_date, format_time, zone_name
+from antrean.content.dates import zone_name
 from antrean.conversation import notices
 from antrean.lib.crypto import lookup_hash
 from antrean.web import i18n, limits, proof
 from antrean.web.common import (
     booking_for,
     client_address,
-    hours_on,
+    day_choices,
+    hour_choices,
     now,
-    offered_days,
     refusal,
     remember,
     too_many,
@@ -80,7 +80,7 @@ def _owned(request, code):
     return booking
 
 
-@require_http_methods(["GET"])
+@require_GET
 def manage(request, code: str):
     booking = _owned(request, code)
     lang = i18n.language(request)
@@ -92,28 +92,11 @@ def manage(request, code: str):
 
 def _manage_page(request, booking, lang, moment, changeable, day, error="", status=200):
     shown = proof.build(booking, lang)
-    days = []
-    hours = []
+    days, hours = [], []
     if changeable:
-        days = [
-            {
-                "value": room.day.isoformat(),
-                "label": format_date(room.day, lang),
-                "seats": room.seats,
-                "enough": room.seats >= booking.applicants,
-            }
-            for room in offered_days(booking.office, booking.service, moment)
-        ]
-        if day is not None:
-            hours = [
-                {
-                    "value": start.isoformat("minutes"),
-                    "label": format_time(start, lang),
-                    "left": left,
-                    "enough": left >= booking.applicants,
-                }
-                for start, left in hours_on(booking.office, booking.service, day, moment)
-            ]
+        office, service, seats = booking.office, booking.service, booking.applicants
+        days = day_choices(office, service, moment, lang, seats)
+        hours = hour_choices(office, service, day, moment, seats, lang)
     return render(
         request,
         "web/manage.html",
