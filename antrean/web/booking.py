@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +24,7 @@ from antrean.offices.models import Office, ServiceType
 from antrean.offices.schedules import schedule_for
 from antrean.web import i18n, limits, otp, proof
 from antrean.web.common import (
+    ask_for_nik,
     booking_for,
     client_address,
     day_choices,
@@ -314,7 +315,7 @@ def hours(request):
 def proof_page(request, code: str):
     booking = booking_for(request, code)
     if booking is None:
-        raise Http404
+        return ask_for_nik(code)
     lang = i18n.language(request)
     shown = proof.build(booking, lang)
     return render(
@@ -334,7 +335,7 @@ def proof_page(request, code: str):
 def proof_pdf(request, code: str):
     booking = booking_for(request, code)
     if booking is None:
-        raise Http404
+        return ask_for_nik(code)
     lang = i18n.language(request)
     response = HttpResponse(proof.pdf(proof.build(booking, lang), lang), "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bukti-{booking.code}.pdf"'

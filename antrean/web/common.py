@@ -3,8 +3,10 @@
 from datetime import date, datetime
 
 from django.conf import settings
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from antrean.booking import availability
 from antrean.booking.errors import BookingError
@@ -99,6 +101,12 @@ def hour_choices(office, service, day: date | None, moment, seats: int, lang: st
         }
         for start, left in hours_on(office, service, day, moment)
     ]
+
+
+def ask_for_nik(code: str):
+    """Where a browser goes that may not see `code` (yet): the lookup, the code filled in.
+    The same for a code that does not exist, so this tells nobody anything."""
+    return redirect(reverse("web:lookup") + "?" + urlencode({"kode": code[:12]}))
 
 
 def booking_for(request, code: str) -> Booking | None:

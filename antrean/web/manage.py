@@ -6,7 +6,6 @@ whether a code exists. Lookups are rate-limited per address and per code.
 """
 
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +22,7 @@ from antrean.conversation import notices
 from antrean.lib.crypto import lookup_hash
 from antrean.web import i18n, limits, proof
 from antrean.web.common import (
+    ask_for_nik,
     booking_for,
     client_address,
     day_choices,
@@ -51,7 +51,8 @@ def find(code: str, nik: str):
 @require_http_methods(["GET", "POST"])
 def lookup(request):
     lang = i18n.language(request)
-    error, code = "", ""
+    error, code = "", request.GET.get("kode", "")[:12]
+    note = text("web.manage.nik_again", lang) if code else ""
     if request.method == "POST":
         code = request.POST.get("code", "").strip()
         moment = now()
@@ -68,21 +69,16 @@ def lookup(request):
     return render(
         request,
         "web/manage_lookup.html",
-        {"error": error, "code": code},
+        {"error": error, "code": code, "note": note if not error else ""},
         status=400 if error else 200,
     )
 
 
-def _owned(request, code):
-    booking = booking_for(request, code)
-    if booking is None:
-        raise Http404
-    return booking
-
-
 @require_GET
 def manage(request, code: str):
-    booking = _owned(request, code)
+    booking = booking_for(request, code)
+    if booking is None:
+        return ask_for_nik(code)
     lang = i18n.language(request)
     moment = now()
     changeable = booking.status in (Status.PENDING, Status.CONFIRMED)
@@ -120,7 +116,9 @@ def _manage_page(request, booking, lang, moment, changeable, day, error="", stat
 
 @require_POST
 def cancel(request, code: str):
-    booking = _owned(request, code)
+    booking = booking_for(request, code)
+    if booking is None:
+        return ask_for_nik(code)
     lang = i18n.language(request)
     moment = now()
     if request.POST.get("sure") != "yes":
@@ -140,7 +138,9 @@ def cancel(request, code: str):
 
 @require_POST
 def reschedule(request, code: str):
-    booking = _owned(request, code)
+    booking = booking_for(request, code)
+    if booking is None:
+        return ask_for_nik(code)
     lang = i18n.language(request)
     moment = now()
     day = parse_date(request.POST.get("day", ""))

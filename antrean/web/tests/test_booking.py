@@ -210,8 +210,14 @@ def test_the_proof_is_only_for_the_browser_that_booked(client, ready, office):
     response = submit(client, [("Budi Santoso", nik_for(BIRTH), BIRTH)])
     code = response["Location"].rsplit("/", 1)[1]
     stranger = Client()
-    assert stranger.get(f"/bukti/{code}").status_code == 404
-    assert stranger.get(f"/bukti/{code}/pdf").status_code == 404
+    for path in (f"/bukti/{code}", f"/bukti/{code}/pdf", "/bukti/ABCD2345"):
+        # Asked for the NIK, whether the code exists or not: nothing learnt, nothing shown.
+        response = stranger.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/kelola/?kode=")
+    page = stranger.get(f"/kelola/?kode={code}").content.decode()
+    assert f'value="{code}"' in page and "masukkan NIK salah satu pemohonnya" in page
+    assert "Budi Santoso" not in page
     pdf = client.get(f"/bukti/{code}/pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
 

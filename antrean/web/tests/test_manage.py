@@ -74,7 +74,11 @@ def test_a_wrong_code_and_a_wrong_nik_get_the_same_answer(client, family):
     }
     assert len(bodies) == 1
     assert "tidak cocok dengan pemesanan mana pun" in bodies.pop()
-    assert client.get(f"/kelola/{family.code}").status_code == 404
+    assert client.get(f"/kelola/{family.code}")["Location"] == f"/kelola/?kode={family.code}"
+    refused = client.post(f"/kelola/{family.code}/batal", {"sure": "yes"})
+    assert refused["Location"] == f"/kelola/?kode={family.code}"
+    family.refresh_from_db()
+    assert family.status == Status.CONFIRMED
 
 
 def test_finding_costs_the_same_one_query_whether_the_code_exists_or_not(
