@@ -24,12 +24,11 @@ from antrean.offices.models import Office, ServiceType
 from antrean.offices.schedules import schedule_for
 from antrean.web import i18n, limits, otp, proof
 from antrean.web.common import (
-    ask_for_nik,
-    booking_for,
     client_address,
     day_choices,
     hour_choices,
     now,
+    own_booking,
     refusal,
     remember,
     too_many,
@@ -312,10 +311,8 @@ def hours(request):
 
 # --- 4. The proof ------------------------------------------------------------------------
 @require_GET
-def proof_page(request, code: str):
-    booking = booking_for(request, code)
-    if booking is None:
-        return ask_for_nik(code)
+@own_booking
+def proof_page(request, booking):
     lang = i18n.language(request)
     shown = proof.build(booking, lang)
     return render(
@@ -332,10 +329,8 @@ def proof_page(request, code: str):
 
 
 @require_GET
-def proof_pdf(request, code: str):
-    booking = booking_for(request, code)
-    if booking is None:
-        return ask_for_nik(code)
+@own_booking
+def proof_pdf(request, booking):
     lang = i18n.language(request)
     response = HttpResponse(proof.pdf(proof.build(booking, lang), lang), "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bukti-{booking.code}.pdf"'

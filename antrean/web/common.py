@@ -1,6 +1,7 @@
 """What the public booking and manage pages share."""
 
 from datetime import date, datetime
+from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -58,9 +59,10 @@ def may_see(request, code: str) -> bool:
     return code in request.session.get(MINE, [])
 
 
-def quota_of(service: ServiceType, day: date | None = None) -> Quota:
-    # The web offers no priority quota: its reasons are checked at the office counter.
-    return choose_quota(Quota(service.quota), priority=None, birth=date.min, visit_day=day)
+def quota_of(service: ServiceType) -> Quota:
+    # The web offers no priority quota (its reasons are checked at the office counter), and
+    # without one neither the birth date nor the day matters.
+    return choose_quota(Quota(service.quota), priority=None, birth=date.min, visit_day=date.min)
 
 
 def offered_days(office: Office, service: ServiceType, moment: datetime):
@@ -119,3 +121,17 @@ def booking_for(request, code: str) -> Booking | None:
         .filter(code=code)
         .first()
     )
+
+
+def own_booking(view):
+    """For views of one booking: the booking instead of its code, or the lookup for a
+    browser that may not open it."""
+
+    @wraps(view)
+    def wrapper(request, code: str):
+        booking = booking_for(request, code)
+        if booking is None:
+            return ask_for_nik(code)
+        return view(request, booking)
+
+    return wrapper

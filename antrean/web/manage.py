@@ -22,12 +22,11 @@ from antrean.conversation import notices
 from antrean.lib.crypto import lookup_hash
 from antrean.web import i18n, limits, proof
 from antrean.web.common import (
-    ask_for_nik,
-    booking_for,
     client_address,
     day_choices,
     hour_choices,
     now,
+    own_booking,
     refusal,
     remember,
     too_many,
@@ -75,19 +74,15 @@ def lookup(request):
 
 
 @require_GET
-def manage(request, code: str):
-    booking = booking_for(request, code)
-    if booking is None:
-        return ask_for_nik(code)
-    lang = i18n.language(request)
-    moment = now()
-    changeable = booking.status in (Status.PENDING, Status.CONFIRMED)
-    day = parse_date(request.GET.get("day", ""))
-    return _manage_page(request, booking, lang, moment, changeable, day)
+@own_booking
+def manage(request, booking):
+    return _manage_page(request, booking, parse_date(request.GET.get("day", "")))
 
 
-def _manage_page(request, booking, lang, moment, changeable, day, error="", status=200):
+def _manage_page(request, booking, day, error="", status=200):
+    lang, moment = i18n.language(request), now()
     shown = proof.build(booking, lang)
+    changeable = booking.status in (Status.PENDING, Status.CONFIRMED)
     days, hours = [], []
     if changeable:
         office, service, seats = booking.office, booking.service, booking.applicants
@@ -115,15 +110,12 @@ def _manage_page(request, booking, lang, moment, changeable, day, error="", stat
 
 
 @require_POST
-def cancel(request, code: str):
-    booking = booking_for(request, code)
-    if booking is None:
-        return ask_for_nik(code)
-    lang = i18n.language(request)
-    moment = now()
+@own_booking
+def cancel(request, booking):
+    lang, moment = i18n.language(request), now()
     if request.POST.get("sure") != "yes":
         error = text("web.manage.cancel_unconfirmed", lang)
-        return _manage_page(request, booking, lang, moment, True, None, error, 400)
+        return _manage_page(request, booking, None, error, 400)
     try:
         with transaction.atomic():
             cancelled = actions.cancel(
@@ -131,23 +123,19 @@ def cancel(request, code: str):
             )
             notices.web_booking(cancelled, "cancelled", now=moment)
     except BookingError as refused:
-        error = refusal(request, refused, booking.office)
-        return _manage_page(request, booking, lang, moment, False, None, error, 400)
-    return redirect(reverse("web:manage", args=[booking.code]) + "?done=cancelled")
+        return _manage_page(request, booking, None, refusal(request, refused, booking.office), 400)
+    return _done(booking, "cancelled")
 
 
 @require_POST
-def reschedule(request, code: str):
-    booking = booking_for(request, code)
-    if booking is None:
-        return ask_for_nik(code)
-    lang = i18n.language(request)
-    moment = now()
+@own_booking
+def reschedule(request, booking):
+    lang, moment = i18n.language(request), now()
     day = parse_date(request.POST.get("day", ""))
     hour = parse_hour(request.POST.get("hour", ""))
     if day is None or hour is None:
         key = "web.form.day_missing" if day is None else "web.form.hour_missing"
-        return _manage_page(request, booking, lang, moment, True, day, text(key, lang), 400)
+        return _manage_page(request, booking, day, text(key, lang), 400)
     try:
         with transaction.atomic():
             moved = actions.reschedule(
@@ -159,6 +147,10 @@ def reschedule(request, code: str):
             )
             notices.web_booking(moved, "rescheduled", now=moment)
     except BookingError as refused:
-        error = refusal(request, refused, booking.office)
-        return _manage_page(request, booking, lang, moment, True, day, error, 400)
-    return redirect(reverse("web:manage", args=[booking.code]) + "?done=rescheduled")
+        return _manage_page(request, booking, day, refusal(request, refused, booking.office), 400)
+    return _done(booking, "rescheduled")
+
+
+def _done(booking, what: str):
+    """Back to the booking's page, which says what was done (and a reload does not redo it)."""
+    return redirect(reverse("web:manage", args=[booking.code]) + f"?done={what}")

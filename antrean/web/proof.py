@@ -62,9 +62,6 @@ def build(booking: Booking, lang: str) -> Proof:
     office, service = booking.office, booking.service
     start = local_start(booking)
     schedule = schedule_for(office, booking.slot_at)
-    people = list(booking.people.all())
-    if not people:  # a booking from before family bookings: its booker
-        people = [booking]
     return Proof(
         code=booking.code,
         queue_number=booking.queue_number or "-",
@@ -80,7 +77,7 @@ def build(booking: Booking, lang: str) -> Proof:
         zone=zone_name(office.timezone),
         people=tuple(
             ProofPerson(
-                place=getattr(person, "position", 1),
+                place=person.position,
                 name=person.name,
                 nik=mask_nik(person.nik),
                 child=is_child(person.birth_date, booking.visit_date),
@@ -88,7 +85,7 @@ def build(booking: Booking, lang: str) -> Proof:
                     person.birth_date, booking.visit_date, service.needs_old_passport, lang
                 ),
             )
-            for person in people
+            for person in booking.people.all()  # every booking has its booker, at least
         ),
     )
 

@@ -167,7 +167,7 @@ def test_a_bad_number_is_explained(client, office, clock):
     choose(client, office)
     response = client.post("/pesan/nomor", {"phone": "12345"})
     assert response.status_code == 400
-    assert "nomor" in response.content.decode().lower()
+    assert "Nomor WhatsApp tidak dikenali. Mohon tulis nomor lengkap" in response.content.decode()
 
 
 def test_nobody_skips_the_verification(client, office, clock):
