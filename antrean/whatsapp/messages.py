@@ -13,6 +13,7 @@ BODY_MAX = 1024  # interactive message body
 HEADER_MAX = 60
 FOOTER_MAX = 60
 BUTTONS_MAX = 3
+TEMPLATE_BUTTONS_MAX = 10  # a template's buttons, quick replies included
 BUTTON_TITLE_MAX = 20
 BUTTON_ID_MAX = 256
 LIST_BUTTON_MAX = 20
@@ -147,6 +148,9 @@ class Template:
     params: tuple[str, ...] = ()
     # An authentication template's one-time code goes to its copy-code button as well.
     button_param: str = ""
+    # The payloads of the template's quick-reply buttons, in their order: a tap comes back
+    # as a `button` message carrying the payload (e.g. "confirm:AB12CD34").
+    quick_replies: tuple[str, ...] = ()
 
     def __post_init__(self):
         _check(self.name, "template name", 512)
@@ -155,6 +159,10 @@ class Template:
             _check(param, "template parameter", TEMPLATE_PARAM_MAX)
             if _BAD_TEMPLATE_PARAM.search(param):
                 raise InvalidMessage("template parameters cannot hold new lines, tabs or 5 spaces")
+        if len(self.quick_replies) > TEMPLATE_BUTTONS_MAX:
+            raise InvalidMessage(f"at most {TEMPLATE_BUTTONS_MAX} quick-reply buttons")
+        for payload in self.quick_replies:
+            _check(payload, "quick-reply payload", BUTTON_ID_MAX)
 
 
 OutboundMessage = Text | Buttons | Choices | QrImage | Template
@@ -177,6 +185,7 @@ def from_json(data: dict) -> OutboundMessage:
         )
     if kind is Template:
         values["params"] = tuple(values.get("params", ()))
+        values["quick_replies"] = tuple(values.get("quick_replies", ()))
     return kind(**values)
 
 
@@ -253,6 +262,15 @@ def _template(message: Template) -> dict:
                 "sub_type": "url",
                 "index": "0",
                 "parameters": [{"type": "text", "text": message.button_param}],
+            }
+        )
+    for index, payload in enumerate(message.quick_replies):
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": payload}],
             }
         )
     if components:

@@ -13,7 +13,11 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def template(purpose: str, *params: str, button: str = "") -> Template:
+def template(
+    purpose: str, *params: str, button: str = "", replies: tuple[str, ...] = ()
+) -> Template:
+    """The template for `purpose`: `params` fill its body, `button` a URL button's
+    parameter, `replies` the payloads of its quick-reply buttons (in order)."""
     try:
         configured = settings.WHATSAPP_TEMPLATES[purpose]
     except KeyError:
@@ -22,4 +26,4 @@ def template(purpose: str, *params: str, button: str = "") -> Template:
         ) from None
     # Meta refuses line breaks and long runs of spaces in parameters: fold them away.
     clean = tuple(" ".join(str(param).split()) for param in params)
-    return Template(configured["name"], configured.get("language", "id"), clean, button)
+    return Template(configured["name"], configured.get("language", "id"), clean, button, replies)
