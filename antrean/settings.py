@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "antrean.simulator",
     "antrean.feedback",
     "antrean.web",
+    "antrean.jobs",
     "antrean.backoffice",
     "antrean.ops",
     "axes",
@@ -204,7 +205,19 @@ WHATSAPP_TEMPLATES = {
     "one_time_code": {"name": "antrean_kode_verifikasi", "language": "id"},
     "booked": {"name": "antrean_pemesanan_web", "language": "id"},
     "cancelled": {"name": "antrean_pembatalan", "language": "id"},
+    "survey": {"name": "antrean_survei_kepuasan", "language": "id"},
+    "booking_ended": {"name": "antrean_pemesanan_berakhir", "language": "id"},
+    "waitlist_offer": {"name": "antrean_tawaran_kursi", "language": "id"},
+    "payment": {"name": "antrean_tagihan_pnbp", "language": "id"},
 } | json.loads(env("WHATSAPP_TEMPLATES", "{}"))
+
+# --- PNBP payment (docs/payments.md) -------------------------------------------------------
+# The bank's callback (POST /pembayaran/callback) is signed with HMAC-SHA256 and this
+# secret; unset, the endpoint refuses every call (503).
+PAYMENT_CALLBACK_SECRET = env("PAYMENT_CALLBACK_SECRET")
+# The demo's payment page (/pembayaran/simulasi/<billing code>) marks bills paid without
+# money: on with the WhatsApp simulator, and like it only for this machine.
+PAYMENT_SIMULATOR = envbool("PAYMENT_SIMULATOR", WHATSAPP_SIMULATOR)
 
 # --- Auth, i18n, static --------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

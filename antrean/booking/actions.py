@@ -24,7 +24,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, Least
 
-from antrean.booking import availability
+from antrean.booking import availability, payments, waitlist
 from antrean.booking.codes import new_code, normalize_code, queue_label
 from antrean.booking.errors import (
     AlreadyBooked,
@@ -76,6 +76,9 @@ log = logging.getLogger(__name__)
 PRIORITY_PREFIX = "P"
 LAPSE_ACTOR = "system:lapse"  # a pending code passed its confirmation deadline
 LATE_ACTOR = "system:late"  # a confirmed code passed its arrival deadline
+# A lapse found while its owner acts on the booking: the answer tells them, so the
+# lifecycle jobs do not tell them again.
+TOLD = {"told": True}
 _ATTEMPTS = 6
 _CODE_ATTEMPTS = 8
 
@@ -449,7 +452,7 @@ def confirm(*, code: str, now: datetime, actor: str, phone: str | None = None) -
         if booking.status == Status.CONFIRMED:
             return booking
         if booking.status == Status.PENDING and booking.confirm_by <= now:
-            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed", detail=TOLD)
         elif booking.status == Status.EXPIRED and booking.queue_number is None:
             pass  # lapsed earlier, unconfirmed
         else:
@@ -496,7 +499,7 @@ def reschedule(
         booking = _find_locked(code, phone)
         office = booking.office
         if booking.status == Status.PENDING and booking.confirm_by <= now:
-            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed")
+            _move(booking, Status.EXPIRED, actor=LAPSE_ACTOR, now=now, action="lapsed", detail=TOLD)
             lapsed = True
         else:
             if booking.status not in (Status.PENDING, Status.CONFIRMED):
@@ -535,6 +538,9 @@ def reschedule(
                         after=visit_date,
                     ),
                 )
+            # The old seats go to the old day's waitlist only now that ours are taken,
+            # so that a change of hour within a day can reuse them.
+            waitlist.offer_freed(office, old_day, Quota(booking.quota), now)
             booking.visit_date = visit_date
             booking.requested_date = visit_date
             booking.slot_at = schedule.slot_at(visit_date, start)
@@ -698,6 +704,13 @@ def sync_capacities(*, office: Office, now: datetime) -> None:
         SlotLoad.objects.filter(office=office, day__gte=today).update(
             capacity=Greatest(F("taken"), Value(office.capacity_per_hour))
         )
+        waiting = (
+            Booking.objects.filter(office=office, status=Status.WAITLISTED, visit_date__gte=today)
+            .values_list("visit_date", "quota")
+            .distinct()
+        )
+        for day, quota in sorted(set(waiting)):  # seats a raise opened go to those waiting
+            waitlist.offer_freed(office, day, Quota(quota), now)
 
 
 # --- Helpers -----------------------------------------------------------------------------
@@ -752,19 +765,24 @@ def _move(
     booking.status = target
     booking.updated_at = now
     booking.save(update_fields=["status", "updated_at", *fields])
-    if frees_seats(old, target):
-        _release(booking)
     if old in LIVE and target not in LIVE:
         Applicant.objects.filter(booking=booking).update(held_nik=None)
+    elif old not in LIVE and target in LIVE:  # a waitlisted applicant offered a seat
+        Applicant.objects.filter(booking=booking).update(held_nik=F("nik_hash"))
     _record(booking, action, old, target, actor, now, detail)
+    if frees_seats(old, target):
+        _release(booking)
+        waitlist.offer_freed(booking.office, booking.visit_date, Quota(booking.quota), now)
 
 
 def _confirm(booking: Booking, *, actor: str, now: datetime) -> None:
-    """Confirm a locked pending booking: it gets its queue number."""
+    """Confirm a locked pending booking: it gets its queue number, and its billing code
+    where the office takes the fee before the visit."""
     booking.queue_number = _next_queue_number(booking)
     _move(
         booking, Status.CONFIRMED, actor=actor, now=now, action="confirmed", fields=["queue_number"]
     )
+    payments.bill(booking, now=now)
 
 
 def _next_queue_number(booking: Booking) -> str:

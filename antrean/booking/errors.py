@@ -153,6 +153,27 @@ class Busy(BookingError):
     reason = "busy"
 
 
+# --- Waitlist and payment --------------------------------------------------------------------
+class NothingToWaitFor(BookingError):
+    reason = "nothing_to_wait_for"  # code: only a booking moved off a full day may wait for it
+
+
+class AlreadyWaiting(BookingError):
+    reason = "already_waiting"  # code, day: the phone already waits on a list
+
+
+class PaymentNotFound(BookingError):
+    reason = "payment_not_found"
+
+
+class PaymentAmountWrong(BookingError):
+    reason = "payment_amount_wrong"  # expected, got (Rupiah)
+
+
+class PaymentTooLate(BookingError):
+    reason = "payment_too_late"  # code, status: the booking ended before the payment came
+
+
 # --- At the office ---------------------------------------------------------------------------
 class CounterBusy(BookingError):
     reason = "counter_busy"  # counter (its number), queue_number (who is still at it)

@@ -11,7 +11,7 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # lapsed unconfirmed, or arrived too late: the code is void
     NO_SHOW = "no_show"
-    WAITLISTED = "waitlisted"
+    WAITLISTED = "waitlisted"  # wants a full day; holds no seat until one is offered
 
 
 # A person may hold one of these at a time (per phone and per NIK).
@@ -24,14 +24,17 @@ HOLDS_SEATS = frozenset(
 )
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED, Status.EXPIRED}),
+    # pending -> waitlisted: moved to a later day because the asked one was full, the
+    # applicant chose to wait for the asked day instead.
+    Status.PENDING: frozenset(
+        {Status.CONFIRMED, Status.CANCELLED, Status.EXPIRED, Status.WAITLISTED}
+    ),
     Status.CONFIRMED: frozenset(
         {Status.CHECKED_IN, Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW}
     ),
     Status.CHECKED_IN: frozenset({Status.SERVED, Status.NO_SHOW}),
-    # Offering a waitlisted person a freed seat (waitlisted -> pending) must take that seat
-    # too; it arrives with the waitlist itself, not as a bare status change.
-    Status.WAITLISTED: frozenset({Status.CANCELLED, Status.EXPIRED}),
+    # waitlisted -> pending: a freed seat is offered, to be claimed (confirmed) in time.
+    Status.WAITLISTED: frozenset({Status.PENDING, Status.CANCELLED, Status.EXPIRED}),
     Status.SERVED: frozenset(),
     Status.CANCELLED: frozenset(),
     Status.EXPIRED: frozenset(),

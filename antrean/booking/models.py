@@ -91,6 +91,12 @@ class Booking(models.Model):
                 condition=Q(status__in=_LIVE, nik_hash__isnull=False),
                 name="one_live_booking_per_nik",
             ),
+            # One place on a waitlist per phone: offers go to people, not to copies of them.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(status=Status.WAITLISTED.value),
+                name="one_waitlist_place_per_phone",
+            ),
             models.UniqueConstraint(
                 fields=["office", "visit_date", "queue_number"],
                 condition=Q(queue_number__isnull=False),
@@ -121,6 +127,9 @@ class Booking(models.Model):
             models.Index(fields=["status", "slot_at"], name="booking_late_idx"),
             models.Index(fields=["office", "visit_date", "status"], name="booking_day_idx"),
             models.Index(fields=["office", "called_at"], name="booking_board_idx"),
+            models.Index(
+                fields=["office", "visit_date", "quota", "status"], name="booking_wait_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +184,7 @@ class BookingEvent(models.Model):
         verbose_name = "riwayat pemesanan"
         verbose_name_plural = "riwayat pemesanan"
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["action", "at"], name="event_action_idx")]
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.action} {self.at:%Y-%m-%d %H:%M} {self.actor}"
@@ -239,3 +249,33 @@ class QueueCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.day} {self.prefix}-{self.last:03d}"
+
+
+class Payment(models.Model):
+    """The PNBP fee of a booking at an office that is paid before the visit.
+
+    The billing code (15 digits, like SIMPONI's) is issued when the booking is confirmed;
+    unpaid by `due_at`, the booking lapses and its seats return to the pool.
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="payment")
+    billing_code = models.CharField("kode billing", max_length=15, unique=True)
+    amount = models.PositiveIntegerField("jumlah (Rp)")
+    due_at = models.DateTimeField("batas bayar")
+    paid_at = models.DateTimeField("dibayar", null=True, blank=True)
+    paid_by = models.CharField("dikonfirmasi oleh", max_length=80, blank=True)
+    reference = models.CharField("nomor transaksi", max_length=64, blank=True)
+    created_at = models.DateTimeField("diterbitkan")
+
+    class Meta:
+        verbose_name = "pembayaran PNBP"
+        verbose_name_plural = "pembayaran PNBP"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(billing_code__regex=r"^[0-9]{15}$"), name="billing_code_15_digits"
+            ),
+        ]
+        indexes = [models.Index(fields=["paid_at", "due_at"], name="payment_due_idx")]
+
+    def __str__(self) -> str:
+        return self.billing_code

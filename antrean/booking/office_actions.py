@@ -9,13 +9,13 @@ not at all.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 
-from antrean.booking.actions import _find_locked, _move, _record, _retrying
+from antrean.booking.actions import _find_locked, _locked, _move, _record, _retrying
 from antrean.booking.errors import (
     BookingNotFound,
     CounterBusy,
@@ -203,3 +203,38 @@ def _reload(pk: int) -> Booking:
 def _then(then: Then, booking: Booking) -> None:
     if then is not None:
         then(booking)
+
+
+# --- End of the day --------------------------------------------------------------------------
+END_OF_DAY_ACTOR = "system:end_of_day"
+
+
+def close_days(*, now: datetime, limit: int = 1000) -> int:
+    """After an office closes, applicants who checked in but were never called left
+    without being served: they become no-shows. Someone called and not finished is left
+    for the officer, who was serving them."""
+    latest = now.date() + timedelta(days=1)  # no zone is more than a day ahead of UTC
+    candidates = (
+        Booking.objects.filter(
+            status=Status.CHECKED_IN, called_at__isnull=True, visit_date__lte=latest
+        )
+        .select_related("office")
+        .order_by("visit_date", "id")[:limit]
+    )
+    done = 0
+    for booking in candidates:
+        zone = ZoneInfo(booking.office.timezone)
+        closed = datetime.combine(booking.visit_date, booking.office.closes_at, tzinfo=zone)
+        if now >= closed:
+            done += _close(booking.pk, now)
+    return done
+
+
+@_retrying
+def _close(pk: int, now: datetime) -> bool:
+    with transaction.atomic():
+        booking = _locked(pk)
+        if booking.status != Status.CHECKED_IN or booking.called_at is not None:
+            return False  # called or served meanwhile
+        _move(booking, Status.NO_SHOW, actor=END_OF_DAY_ACTOR, now=now, action="no_show")
+    return True

@@ -36,7 +36,8 @@ def has_text(key: str) -> bool:
 # added around it): button and list-button titles, list rows and their notes, section
 # titles; everything else is a message body.
 _LIMITS = [
-    ({"chat.button_confirm", "chat.button_cancel", "flow.book_button", "flow.reschedule_button",
+    ({"chat.button_confirm", "chat.button_cancel", "chat.button_attend", "chat.button_wait",
+      "flow.book_button", "flow.reschedule_button",
       "flow.cancel_booking_button", "flow.menu_button", "sigap.menu_button",
       "flow.service_button", "flow.day_button", "flow.hour_button",
       "sigap.requirements_adult_title", "sigap.requirements_child_title",

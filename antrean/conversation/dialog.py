@@ -26,7 +26,7 @@ from antrean.booking.errors import (
     VisitDateInPast,
 )
 from antrean.content.dates import format_datetime
-from antrean.conversation import flows, menu, words
+from antrean.conversation import flows, menu, survey, words
 from antrean.conversation.flows import Turn
 from antrean.conversation.law import LawError, looks_like_law, parse_law
 from antrean.conversation.model import (
@@ -42,7 +42,9 @@ from antrean.conversation.model import (
     ShowTicket,
     Situation,
     Step,
+    SubmitSurvey,
     TicketView,
+    Wait,
 )
 from antrean.conversation.speak import Speaker, law_error
 from antrean.whatsapp.messages import Button, Buttons, QrImage, Text
@@ -52,7 +54,7 @@ BATAM_PAIRING = timedelta(minutes=30)  # the e-KTP photo and the text belong tog
 LANGUAGES = ("id", "en")
 TOPICS = {"status", "pay", "requirements", "pickup", "book", "change", "feedback", "language"}
 FLOWS = {"book": flows.booking, "reschedule": flows.reschedule, "feedback": flows.feedback,
-         "status": flows.status}  # fmt: skip
+         "status": flows.status, "survey": survey.questions}  # fmt: skip
 TYPED_STEPS = {"name", "birth", "text", "code", "confirm"}  # steps that read typed text
 TICKET_NUMBER = re.compile(r"T-\d{4}-\d{5,}")
 DATE_REFUSALS = (VisitDateInPast, DayClosed, BeyondHorizon, NoSlotsLeftToday)
@@ -84,6 +86,8 @@ def _tapped(state: dict, flow, expired: bool, incoming: Incoming, turn: Turn) ->
         return Step(state, effect=Confirm(value))
     if action == "cancel" and value:
         return Step(flows.end(state), effect=Cancel(value))
+    if action == "wait" and value:
+        return Step(flows.end(state), effect=Wait(value))
     if action == "menu":
         return _topic(flows.end(state), value, turn)
     if action == "lang" and value in LANGUAGES:
@@ -92,6 +96,10 @@ def _tapped(state: dict, flow, expired: bool, incoming: Incoming, turn: Turn) ->
         return Step(state, [menu.answer(f"requirements_{value}", turn.say)])
     if action == "chg" and value == "reschedule":
         return flows.start_reschedule(state, turn)
+    if action == "survey" and value:  # the invitation's button, or its template's quick reply
+        return survey.start(state, value, turn)
+    if action == "ikm" and expired:  # an answer to a survey left for half an hour
+        return survey.expired(state, turn)
     if incoming.reply_id == "flow:stop":
         return Step(flows.end(state), [Text(turn.say("flow.ended"))])
     if flow is not None:
@@ -232,6 +240,8 @@ def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, 
         return Step(state, [Text(_confirmed(outcome, turn))])
     if isinstance(effect, Cancel):
         return Step(state, [Text(turn.say("chat.cancelled", code=outcome.code))])
+    if isinstance(effect, Wait):
+        return Step(state, [_waiting(outcome, turn)])
     if isinstance(effect, Reschedule):
         return Step(state, [_with_confirm(_rescheduled(outcome, turn), outcome, turn)])
     if isinstance(effect, ShowStatus):
@@ -239,6 +249,8 @@ def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, 
     if isinstance(effect, FileTicket) and isinstance(outcome, TicketView):
         kind = turn.say(f"ticket.{outcome.kind}")
         return Step(state, [Text(turn.say("flow.ticket", kind=kind, number=outcome.number))])
+    if isinstance(effect, SubmitSurvey):
+        return survey.answered(state, outcome, turn)
     raise TypeError(f"no answer for {type(effect).__name__}")
 
 
@@ -322,11 +334,28 @@ def _booked(view: BookingView, effect: Book, turn: Turn) -> list:
         if view.address
         else "",
     )
-    if view.moved_from:
-        details = say("chat.moved", requested=say.day(view.moved_from)) + "\n\n" + details
     confirm = Button(f"confirm:{view.code}", say("chat.button_confirm"))
     cancel = Button(f"cancel:{view.code}", say("chat.button_cancel"))
-    return [qr, Buttons(body=details, buttons=(confirm, cancel))]
+    buttons = (confirm, cancel)
+    if view.moved_from:
+        moved = say("chat.moved", requested=say.day(view.moved_from))
+        moved += " " + say("chat.may_wait", requested=say.short_day(view.moved_from))
+        details = moved + "\n\n" + details
+        buttons += (Button(f"wait:{view.code}", say("chat.button_wait")),)
+    return [qr, Buttons(body=details, buttons=buttons)]
+
+
+def _waiting(view: BookingView, turn: Turn) -> Buttons:
+    """On the waitlist: where in line, what happens next, and the way out."""
+    body = turn.say(
+        "chat.waiting",
+        code=view.code,
+        day=turn.say.day(view.visit_date),
+        place=view.waitlist_place or 1,
+        minutes=view.claim_minutes,
+    )
+    leave = Button(f"cancel:{view.code}", turn.say("chat.button_cancel"))
+    return Buttons(body, (leave,))
 
 
 def _queue_line(view: BookingView, turn: Turn) -> str:
@@ -338,7 +367,7 @@ def _confirmed(view: BookingView, turn: Turn) -> str:
     requirements = say("requirements.child" if view.child else "requirements.adult")
     if view.old_passport:
         requirements += "\n" + say("requirements.old_passport")
-    return say(
+    said = say(
         "chat.confirmed",
         name=view.name,
         queue=view.queue_number or "-",
@@ -349,6 +378,14 @@ def _confirmed(view: BookingView, turn: Turn) -> str:
         arrive_by=say.hour(view.arrive_by.timetz()),
         requirements=requirements,
     )
+    if view.payment is not None and not view.payment.paid:  # the fee is paid before the visit
+        said += "\n\n" + say(
+            "chat.bill",
+            amount=f"{view.payment.amount:,}".replace(",", "."),
+            billing_code=view.payment.billing_code,
+            due=format_datetime(view.payment.due_at, say.lang),
+        )
+    return said
 
 
 def _rescheduled(view: BookingView, turn: Turn) -> str:
@@ -363,6 +400,14 @@ def _rescheduled(view: BookingView, turn: Turn) -> str:
 
 
 def _status(view: BookingView, turn: Turn) -> str:
+    if view.status == "waitlisted":
+        return turn.say(
+            "chat.waiting",
+            code=view.code,
+            day=turn.say.day(view.visit_date),
+            place=view.waitlist_place or 1,
+            minutes=view.claim_minutes,
+        )
     return turn.say(
         "flow.status",
         code=view.code,

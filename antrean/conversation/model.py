@@ -71,6 +71,17 @@ class BookingView:
     quota: str = "regular"
     office_name: str = ""
     reschedule_refusal: Exception | None = None  # why it cannot be rescheduled now, if so
+    waitlist_place: int | None = None  # 1 for the first in line, when waitlisted
+    claim_minutes: int = 30  # how long an offered waitlist seat waits for its confirmation
+    payment: "PaymentView | None" = None  # the bill, where the fee is paid before the visit
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    billing_code: str
+    amount: int
+    due_at: datetime
+    paid: bool
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,12 @@ class TicketView:
     kind: str
     state: str = "open"
     created: date | None = None
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    code: str
+    first: bool = True  # False: answered before, and the first answers stand
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,13 @@ class Book:
 class Confirm:
     code: str
     guessed: bool = False  # a word that only looked like a code
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Give up the later day a full day moved the booking to, and wait for the asked day."""
+
+    code: str
 
 
 @dataclass(frozen=True)
@@ -142,7 +166,25 @@ class SetLanguage:
     lang: str
 
 
-Effect = Book | Confirm | Cancel | Reschedule | ShowStatus | ShowTicket | FileTicket | SetLanguage
+@dataclass(frozen=True)
+class SubmitSurvey:
+    code: str
+    scores: tuple[int, ...]  # the nine answers, each 1 to 4
+    comment: str = ""
+
+
+Effect = (
+    Book
+    | Confirm
+    | Cancel
+    | Wait
+    | Reschedule
+    | ShowStatus
+    | ShowTicket
+    | FileTicket
+    | SetLanguage
+    | SubmitSurvey
+)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from antrean.conversation.service import office_info
 from antrean.conversation.speak import Speaker
 from antrean.offices.models import Office, WhatsAppNumber
 from antrean.whatsapp import outbox
-from antrean.whatsapp.messages import Text
+from antrean.whatsapp.messages import BUTTON_TITLE_MAX, Button, Buttons, Text
 from antrean.whatsapp.models import Contact
 from antrean.whatsapp.templates import template
 
@@ -116,16 +116,38 @@ def _stage_name(stage: Stage, lang: str) -> str:
     return text(f"stage_name.{stage.value}", lang)
 
 
-def _tell(office: Office, phone: str, lang: str, key: str, *, now, fallback, prefer="", **params):
+def _tell(
+    office: Office,
+    phone: str,
+    lang: str,
+    key: str,
+    *,
+    now,
+    fallback,
+    prefer="",
+    buttons: tuple[tuple[str, str], ...] = (),
+    **params,
+):
     """Queue one message to `phone` from the office's number; False when the office has no
-    WhatsApp number to send from (the change itself still stands)."""
+    WhatsApp number to send from (the change itself still stands). `buttons`: reply
+    buttons under the text, as (id, text key) pairs."""
     contact = _contact(office, phone, prefer, lang)
     if contact is None:
         log.warning("office %s has no WhatsApp number: %s not sent", office.pk, key)
         return False
     speaker = Speaker(office_info(office, now), contact.lang)
-    outbox.enqueue(contact, [Text(speaker(key, **params))], now=now, template=fallback)
+    body = speaker(key, **params)
+    message = Text(body)
+    if buttons:
+        message = Buttons(body, tuple(Button(id_, _title(speaker, name)) for id_, name in buttons))
+    outbox.enqueue(contact, [message], now=now, template=fallback)
     return True
+
+
+def _title(speaker: Speaker, key: str) -> str:
+    """A button title in the office's words if they fit WhatsApp's limit, else the catalog's."""
+    said = speaker(key)
+    return said if len(said) <= BUTTON_TITLE_MAX else text(key, speaker.lang)
 
 
 def _contact(office: Office, phone: str, prefer: str, lang: str) -> Contact | None:

@@ -7,9 +7,9 @@ booking change, the new conversation state and the replies commit together or no
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from antrean.booking import actions, availability
+from antrean.booking import actions, availability, waitlist
 from antrean.booking.errors import BookingError, BookingNotFound
-from antrean.booking.models import Booking, Channel
+from antrean.booking.models import Booking, Channel, Payment
 from antrean.booking.queries import by_code, latest_booking, live_booking
 from antrean.booking.rules import Quota, check_reschedule, is_child
 from antrean.conversation import dialog
@@ -22,15 +22,19 @@ from antrean.conversation.model import (
     FileTicket,
     Incoming,
     OfficeInfo,
+    PaymentView,
     Reschedule,
     ServiceOption,
     SetLanguage,
     ShowStatus,
     ShowTicket,
     Situation,
+    SubmitSurvey,
+    SurveyView,
     TicketView,
+    Wait,
 )
-from antrean.feedback.actions import file_ticket
+from antrean.feedback.actions import file_ticket, record_survey
 from antrean.feedback.models import Ticket
 from antrean.offices.models import MessageFormat, Office, ServiceType
 from antrean.offices.queries import office_texts
@@ -145,6 +149,19 @@ def view(booking: Booking, moved_from=None, *, now: datetime | None = None) -> B
         quota=booking.quota,
         office_name=booking.office.name,
         reschedule_refusal=refusal,
+        waitlist_place=waitlist.position(booking) if booking.status == "waitlisted" else None,
+        claim_minutes=booking.office.claim_minutes,
+        payment=_payment(booking),
+    )
+
+
+def _payment(booking: Booking) -> PaymentView | None:
+    payment = Payment.objects.filter(booking=booking).first()
+    if payment is None:
+        return None
+    zone = ZoneInfo(booking.office.timezone)
+    return PaymentView(
+        payment.billing_code, payment.amount, payment.due_at.astimezone(zone), bool(payment.paid_at)
     )
 
 
@@ -157,6 +174,8 @@ def _apply(effect, contact: Contact, now: datetime):
             return _book(effect, contact, actor, now)
         if isinstance(effect, Confirm):
             return view(actions.confirm(code=effect.code, now=now, actor=actor, phone=phone))
+        if isinstance(effect, Wait):
+            return view(waitlist.wait_instead(code=effect.code, phone=phone, now=now, actor=actor))
         if isinstance(effect, Cancel):
             code = effect.code or _live_code(phone)
             return view(actions.cancel(code=code, now=now, actor=actor, phone=phone))
@@ -192,6 +211,15 @@ def _apply(effect, contact: Contact, now: datetime):
             contact.lang = effect.lang
             contact.save(update_fields=["lang"])
             return None
+        if isinstance(effect, SubmitSurvey):
+            survey = record_survey(
+                booking_code=effect.code,
+                phone=phone,
+                scores=effect.scores,
+                comment=effect.comment,
+                now=now,
+            )
+            return SurveyView(effect.code, first=survey.fresh)
     except BookingError as refusal:
         return refusal
     raise TypeError(f"cannot apply {type(effect).__name__}")
@@ -221,7 +249,10 @@ def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingV
 
 
 def _live_code(phone: str) -> str:
+    """The booking "batal" cancels: the live one, or else a place on a waitlist."""
     live = live_booking(phone)
+    if live is None:
+        live = Booking.objects.filter(phone=phone, status="waitlisted").first()
     if live is None:
         raise BookingNotFound()
     return live.code

@@ -1,11 +1,18 @@
-"""The one place tickets are written."""
+"""The one place tickets and satisfaction surveys are written."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from antrean.feedback.models import Ticket, TicketReply
+from antrean.booking.errors import BookingNotFound
+from antrean.booking.lifecycle import Status
+from antrean.booking.models import Booking
+from antrean.feedback.errors import CommentTooLong, InvalidScores, NotServed, NotYourBooking
+from antrean.feedback.models import ELEMENTS, SCORE_FIELDS, SCORES, Survey, Ticket, TicketReply
 from antrean.offices.models import Office
+
+COMMENT_MAX = 1000
 
 
 @transaction.atomic
@@ -54,3 +61,50 @@ def set_state(*, ticket: Ticket, state: str) -> Ticket:
     Ticket.objects.filter(pk=ticket.pk).update(state=state)
     ticket.state = state
     return ticket
+
+
+@transaction.atomic
+def record_survey(
+    *, booking_code: str, phone: str, scores: Sequence[int], comment: str, now: datetime
+) -> Survey:
+    """Store the satisfaction survey of a served booking, answered from its own number.
+
+    One answer per booking: answering again returns the first answer unchanged (with
+    `fresh` False). Refusals are `SurveyError`s (or `BookingNotFound`), worded by `explain`.
+    """
+    scores = tuple(scores)
+    if len(scores) != len(ELEMENTS) or any(
+        type(score) is not int or score not in SCORES for score in scores
+    ):
+        raise InvalidScores(count=len(scores), expected=len(ELEMENTS))
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise CommentTooLong(length=len(comment), maximum=COMMENT_MAX)
+    booking = Booking.objects.filter(code=booking_code).first()
+    if booking is None:
+        raise BookingNotFound()
+    if booking.phone != phone:  # checked before the status: a stranger learns nothing of it
+        raise NotYourBooking(code=booking_code)
+    if booking.status != Status.SERVED:
+        raise NotServed(code=booking_code, status=booking.status)
+    first = _answer_of(booking)
+    if first is not None:
+        return first
+    try:
+        with transaction.atomic():  # a savepoint: losing a race keeps our transaction usable
+            survey = Survey.objects.create(
+                office_id=booking.office_id,
+                booking=booking,
+                comment=comment,
+                answered_at=now,
+                **dict(zip(SCORE_FIELDS, scores, strict=True)),
+            )
+    except IntegrityError:  # the same answer, sent twice at once: the unique index decided
+        return Survey.objects.get(booking=booking)
+    survey.fresh = True
+    return survey
+
+
+def _answer_of(booking: Booking) -> Survey | None:
+    """The answer the booking already has, if any."""
+    return Survey.objects.filter(booking=booking).first()

@@ -35,6 +35,11 @@ class Zone(models.TextChoices):
     WIT = "Asia/Jayapura", "WIT (Asia/Jayapura, UTC+9)"
 
 
+class PaymentMode(models.TextChoices):
+    AT_OFFICE = "at_office", "di kantor (setelah berkas diperiksa)"
+    BEFORE = "before", "sebelum datang (kode billing SIMPONI)"
+
+
 class MessageFormat(models.TextChoices):
     LAW = "law", "Standar LAW: #Nama#TglLahir#TglKedatangan"
     BATAM = "batam", "Batam: #Nama#TglLahir#Alamat + foto e-KTP"
@@ -90,6 +95,24 @@ class Office(models.Model):
         "ubah jadwal paling lambat (hari sebelum)", default=1
     )
     is_active = models.BooleanField("menerima pemesanan", default=True)
+    payment = models.CharField(
+        "pembayaran PNBP",
+        max_length=10,
+        choices=PaymentMode.choices,
+        default=PaymentMode.AT_OFFICE,
+        help_text="Sebelum datang: kode billing diterbitkan saat konfirmasi dan harus dibayar "
+        "dalam batas waktu, atau pemesanan hangus dan kuotanya dilepas.",
+    )
+    payment_minutes = models.PositiveSmallIntegerField("batas bayar (menit)", default=120)
+    claim_minutes = models.PositiveSmallIntegerField(
+        "batas ambil kursi daftar tunggu (menit)",
+        default=30,
+        help_text="Kursi yang ditawarkan ke daftar tunggu diteruskan ke orang berikutnya "
+        "bila tidak dikonfirmasi dalam sekian menit.",
+    )
+    pickup_reminder_days = models.PositiveSmallIntegerField(
+        "ingatkan ambil paspor setelah (hari)", default=7
+    )
 
     class Meta:
         verbose_name = "kantor imigrasi"
@@ -118,6 +141,14 @@ class Office(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(timezone__in=Zone.values), name="office_timezone_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment__in=PaymentMode.values), name="office_payment_known"
+            ),
+            # Less than a few minutes to pay or to claim a seat is no real chance at all.
+            models.CheckConstraint(
+                condition=Q(payment_minutes__gte=15, claim_minutes__gte=5),
+                name="office_deadlines_humane",
             ),
         ]
 
@@ -233,6 +264,9 @@ class ServiceType(models.Model):
         help_text="Paspor hilang dan rusak harus diperiksa langsung di kantor.",
     )
     needs_old_passport = models.BooleanField("membawa paspor lama", default=False)
+    # The PNBP fee per applicant billed before the visit (PP 45/2024): an ordinary
+    # 10-year passport plus the service's surcharge, unless the office edits it.
+    fee = models.PositiveIntegerField("PNBP per pemohon (Rp)", default=650_000)
     position = models.PositiveSmallIntegerField("urutan", default=0)
 
     class Meta:

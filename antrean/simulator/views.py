@@ -187,12 +187,24 @@ def _render(message: SimMessage) -> dict:
         shown["text"] = media.get("caption", "")
     elif kind == "template":
         template = body["template"]
+        components = template.get("components", [])
         params = [
             p.get("text", "")
-            for component in template.get("components", [])
+            for component in components
+            if component.get("sub_type") != "quick_reply"
             for p in component.get("parameters", [])
         ]
         shown["text"] = f"[template {template['name']}] " + " · ".join(params)
+        # Quick replies are tappable, as on a phone; their titles live in WhatsApp
+        # Manager, so the payload's action stands in for them.
+        replies = [
+            p.get("payload", "")
+            for component in components
+            if component.get("sub_type") == "quick_reply"
+            for p in component.get("parameters", [])
+        ]
+        if replies:
+            shown["buttons"] = [{"id": r, "title": r.split(":")[0]} for r in replies]
     else:
         shown["text"] = f"[{kind}]"
     return shown

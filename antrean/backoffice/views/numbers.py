@@ -1,4 +1,4 @@
-"""Statistics (with a CSV export) and the audit log."""
+"""Statistics and the satisfaction index (with a CSV export), and the audit log."""
 
 import csv
 from datetime import date, timedelta
@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET
 from antrean.backoffice.access import staff_only
 from antrean.backoffice.models import AuditEntry
 from antrean.backoffice.roles import Can
-from antrean.backoffice.statistics import report
+from antrean.backoffice.statistics import ikm, report
 from antrean.backoffice.views.common import page, today
+from antrean.feedback.models import ELEMENTS
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -43,16 +44,25 @@ def _range(request, office) -> tuple[date, date, str]:
 def statistics_page(request):
     first, last, problem = _range(request, request.office)
     days, desks = report(request.office, first, last)
+    months = ikm(request.office, first, last)
     if request.GET.get("format") == "csv":
-        return _csv(request.office, first, last, days, desks)
+        return _csv(request.office, first, last, days, desks, months)
     return page(
         request,
         "backoffice/statistics.html",
-        {"first": first, "last": last, "problem": problem, "days": days, "desks": desks},
+        {
+            "first": first,
+            "last": last,
+            "problem": problem,
+            "days": days,
+            "desks": desks,
+            "months": months,
+            "elements": [name for _, name in ELEMENTS],
+        },
     )
 
 
-def _csv(office, first, last, days, desks) -> HttpResponse:
+def _csv(office, first, last, days, desks, months) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"statistik-{office.code}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -77,6 +87,14 @@ def _csv(office, first, last, days, desks) -> HttpResponse:
     out.writerow(["loket", "dilayani", "rata_tunggu_menit", "rata_layanan_menit"])
     for desk in desks:
         out.writerow([desk.counter, desk.served, desk.wait or "", desk.service or ""])
+    out.writerow([])
+    elements = [f"u{n}_{short}" for n, (short, _) in enumerate(ELEMENTS, 1)]
+    out.writerow(["bulan", "responden", *elements, "ikm", "mutu_pelayanan", "kinerja"])
+    for month in months:
+        category = month.category or ("", "")
+        means = ["" if mean is None else str(mean) for mean in month.means]
+        index = "" if month.index is None else str(month.index)
+        out.writerow([f"{month.month:%Y-%m}", month.responses, *means, index, *category])
     return response
 
 

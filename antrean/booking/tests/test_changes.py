@@ -5,10 +5,11 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from antrean.booking import actions, errors, tasks
+from antrean.booking import actions, errors
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking, DayLoad, SlotLoad
 from antrean.booking.rules import PriorityReason
+from antrean.jobs.tasks import lifecycle_task
 
 from conftest import WIB
 
@@ -257,7 +258,7 @@ class TestJobs:
     def test_the_periodic_task_runs_both(self, book, now, time_machine):
         pending = book().booking
         time_machine.move_to(now + timedelta(hours=2))
-        tasks.expire_bookings.call_local()
+        lifecycle_task.call_local()
         pending.refresh_from_db()
         assert pending.status == Status.EXPIRED
 

@@ -85,6 +85,11 @@ SAMPLES = [
     errors.NotCalled(code="K7QX2MPA", queue_number="A-017", status="checked_in"),
     errors.StageNotAllowed(code="K7QX2MPA", status="confirmed", stage="ready"),
     errors.NotLate(code="K7QX2MPA", status="confirmed"),
+    errors.NothingToWaitFor(code="K7QX2MPA"),
+    errors.AlreadyWaiting(code="K7QX2MPA", day=D),
+    errors.PaymentNotFound(),
+    errors.PaymentAmountWrong(expected="650.000", got="600.000"),
+    errors.PaymentTooLate(code="K7QX2MPA", status="expired"),
 ]
 
 

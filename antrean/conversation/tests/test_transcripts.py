@@ -309,8 +309,22 @@ TRANSCRIPTS = [
     ),
     C(
         "a full day moves to the next open day and says so",
-        [law(), "Kuota Selasa, 10 Agustus 2027 sudah penuh", "Rabu, 11 Agustus 2027"],
+        [law(), "Kuota Selasa, 10 Agustus 2027 sudah penuh", "Rabu, 11 Agustus 2027",
+         "ketuk *Daftar tunggu*", "[Daftar tunggu]"],
         booking="pending",
+    ),
+    C(
+        "a full day: waiting for it instead of the later day",
+        [law(), Tap("wait:{code}", "Daftar tunggu"), "daftar tunggu Selasa, 10 Agustus 2027",
+         "urutan ke-1", "30 menit untuk konfirmasi", "[Batal]", Say("cek status"),
+         "urutan ke-1"],
+        booking="waitlisted",
+    ),
+    C(
+        "a full day: leaving the waitlist with #batal",
+        [law(), Tap("wait:{code}", "Daftar tunggu"), "urutan ke-1", Say("#batal"),
+         "sudah dibatalkan"],
+        booking="cancelled",
     ),
     # --- Cancelling ----------------------------------------------------------------------
     C(

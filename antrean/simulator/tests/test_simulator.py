@@ -188,3 +188,20 @@ def test_receipts_move_forward_once(client, simulator, number):
     assert (event.status, event.opaque, event.wamid) == ("read", "out:3", message.wamid)
     again = client.post("/simulator/api/receipt", {"id": message.pk, "status": "delivered"}).json()
     assert again["body"] is None
+
+
+def test_a_templates_quick_replies_are_tappable_buttons():
+    from antrean.simulator.models import SimMessage
+    from antrean.simulator.views import _render
+    from antrean.whatsapp.messages import Template, cloud_body
+
+    reminder = Template(
+        "antrean_pengingat", "id", ("Budi", "Selasa"), quick_replies=("confirm:AB", "cancel:AB")
+    )
+    message = SimMessage(direction=SimMessage.OUT, body=cloud_body(reminder, "62812"))
+    shown = _render(message)
+    assert shown["text"] == "[template antrean_pengingat] Budi · Selasa"
+    assert shown["buttons"] == [
+        {"id": "confirm:AB", "title": "confirm"},
+        {"id": "cancel:AB", "title": "cancel"},
+    ]

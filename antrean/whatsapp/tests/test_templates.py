@@ -18,4 +18,4 @@ def test_the_default_purposes_exist():
 
 def test_an_unknown_purpose_names_the_setting(settings):
     with pytest.raises(UnknownTemplate, match="WHATSAPP_TEMPLATES"):
-        template("survey")
+        template("no_such_purpose")
