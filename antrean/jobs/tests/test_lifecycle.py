@@ -297,3 +297,17 @@ def test_nobody_to_send_from_is_recorded_and_not_retried(book, office):
     notice = Notice.objects.get(booking=booking)
     assert (notice.key, notice.sent) == ("lapsed", False)
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_served_applicant_is_invited_to_the_survey_once(confirmed, office):
+    booking = confirmed(hour=time(9))
+    at = local("Asia/Jakarta", TUESDAY, 8)
+    actions.check_in(code=booking.code, now=at, actor="officer:a")
+    counter = office.counters.create(number=1)
+    office_actions.call_next(counter=counter, now=at, actor="officer:a")
+    office_actions.finish(code=booking.code, office=office, now=at, actor="o", served=True)
+    wrote(office, booking.phone, at)
+    assert lifecycle.tell_events(at + timedelta(minutes=1)) == 1
+    assert lifecycle.tell_events(at + timedelta(minutes=2)) == 0
+    (invitation,) = sent_to(booking.phone)
+    assert [b.id for b in invitation.buttons] == [f"survey:{booking.code}"]
