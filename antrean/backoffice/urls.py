@@ -13,6 +13,7 @@ urlpatterns = [
     path("hari-ini", day.today_page, name="today"),
     path("pemesanan/<str:code>", day.booking_page, name="booking"),
     path("pemesanan/<str:code>/tahap", day.set_stage, name="set_stage"),
+    path("pemesanan/<str:code>/lunas", day.mark_paid, name="mark_paid"),
     path("check-in", arrival.check_in, name="check_in"),
     path("check-in/<str:code>/tiket", arrival.queue_ticket, name="queue_ticket"),
     path("loket", counter.counters, name="counters"),

@@ -9,6 +9,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import segno
+from django.conf import settings
+from django.urls import reverse
 
 from antrean.booking.actions import local_start
 from antrean.booking.models import Booking
@@ -17,6 +19,7 @@ from antrean.content import text
 from antrean.content.dates import format_date, format_time, zone_name
 from antrean.lib.pdf import Document, text_width
 from antrean.offices.schedules import schedule_for
+from antrean.web.payment import Bill, bill_of
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Proof:
     arrive_by: datetime
     zone: str
     people: tuple[ProofPerson, ...]
+    bill: Bill | None = None  # the PNBP fee, where the office takes it before the visit
+    pay_url: str = ""  # the demo's payment page, while the bill is unpaid
 
 
 def mask_nik(nik: str | None) -> str:
@@ -62,6 +67,7 @@ def build(booking: Booking, lang: str) -> Proof:
     office, service = booking.office, booking.service
     start = local_start(booking)
     schedule = schedule_for(office, booking.slot_at)
+    bill = bill_of(booking, lang)
     return Proof(
         code=booking.code,
         queue_number=booking.queue_number or "-",
@@ -86,6 +92,12 @@ def build(booking: Booking, lang: str) -> Proof:
                 ),
             )
             for person in booking.people.all()  # every booking has its booker, at least
+        ),
+        bill=bill,
+        pay_url=(
+            reverse("web:pay_simulator", args=[bill.billing_code])
+            if bill and bill.state == "unpaid" and settings.PAYMENT_SIMULATOR
+            else ""
         ),
     )
 
@@ -121,6 +133,7 @@ def pdf(proof: Proof, lang: str) -> bytes:
         (t("arrive_by"), f"{format_time(proof.arrive_by.time(), lang)} {proof.zone}"),
         (t("service"), proof.service),
         (t("status"), text(f"status.{proof.status}", lang)),
+        *bill_rows(proof.bill, lang),
     ]
     for label, value in rows:
         page.text(LEFT, y, label, size=10)
@@ -128,6 +141,9 @@ def pdf(proof: Proof, lang: str) -> bytes:
         page.text(LEFT + 48, y + (1 if big else 0), value, size=16 if big else 11, bold=big)
         y += 9 if big else 6.5
     y = page.paragraph(LEFT, y + 2, RIGHT - LEFT, t("arrival_rule"), size=9.5) + 2
+    if proof.bill and proof.bill.state == "unpaid":
+        how = text("web.pay.how", lang, due=proof.bill.due)
+        y = page.paragraph(LEFT, y, RIGHT - LEFT, how, size=9.5) + 2
 
     for person in proof.people:
         needed = 14 + 5.2 * len(person.requirements)
@@ -146,6 +162,19 @@ def pdf(proof: Proof, lang: str) -> bytes:
     footer = t("footer")
     page.text(RIGHT - text_width(footer, size=8), 290, footer, size=8)
     return doc.render()
+
+
+def bill_rows(bill: Bill | None, lang: str) -> list[tuple[str, str]]:
+    if bill is None:
+        return []
+    state = text(f"web.pay.state_{bill.state}", lang)
+    rows = [(text("web.pay.bill", lang), f"{bill.amount} · {state}")]
+    if bill.state == "unpaid":
+        rows += [
+            (text("web.pay.billing_code", lang), bill.billing_code),
+            (text("web.pay.due", lang), bill.due),
+        ]
+    return rows
 
 
 def when(proof: Proof, lang: str) -> str:

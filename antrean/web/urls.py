@@ -1,6 +1,6 @@
 from django.urls import path
 
-from antrean.web import booking, i18n, manage, views
+from antrean.web import booking, i18n, manage, payment, views
 
 app_name = "web"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("kelola/<str:code>", manage.manage, name="manage"),
     path("kelola/<str:code>/batal", manage.cancel, name="cancel"),
     path("kelola/<str:code>/ubah", manage.reschedule, name="reschedule"),
+    # The PNBP fee: the bank's signed callback, and the demo's payment page.
+    path("pembayaran/callback", payment.callback, name="payment_callback"),
+    path("pembayaran/simulasi/<str:billing_code>", payment.simulator, name="pay_simulator"),
 ]

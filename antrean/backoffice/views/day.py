@@ -12,11 +12,11 @@ from antrean.backoffice import audit
 from antrean.backoffice.access import staff_only
 from antrean.backoffice.roles import Can
 from antrean.backoffice.views.common import actor, local, now, page, refused, today
-from antrean.booking import office_actions, queries
+from antrean.booking import office_actions, payments, queries
 from antrean.booking.codes import normalize_code
 from antrean.booking.errors import BookingError
 from antrean.booking.lifecycle import HOLDS_SEATS, STAGES, Stage, Status
-from antrean.booking.models import Booking
+from antrean.booking.models import Booking, Payment
 from antrean.content import text
 from antrean.conversation import notices
 
@@ -101,8 +101,66 @@ def booking_page(request, code: str):
             "stage_label": text(f"stage_name.{booking.stage}", "id") if booking.stage else "",
             "events": booking.events.all(),
             "slot": local(booking.office, booking.slot_at),
+            **_bill(booking),
         },
     )
+
+
+def _bill(booking: Booking) -> dict:
+    payment = Payment.objects.filter(booking=booking).first()
+    if payment is None:
+        return {"payment": None}
+    return {
+        "payment": payment,
+        "amount": "Rp" + f"{payment.amount:,}".replace(",", "."),
+        "payable": payment.paid_at is None and booking.status in payments.PAYABLE,
+    }
+
+
+@staff_only(Can.SET_STAGE)
+@require_POST
+def mark_paid(request, code: str):
+    """An officer saw the bank's receipt: the bill is paid (the same `pay` as the bank's)."""
+    booking = in_office(request, code)
+    payment = Payment.objects.filter(booking=booking).first()
+    if payment is None:
+        messages.error(request, "Pemesanan ini tidak memiliki kode billing PNBP.")
+        return redirect("backoffice:booking", code=booking.code)
+    reference = " ".join(request.POST.get("reference", "").split())
+    if not reference or len(reference) > 64:
+        messages.error(
+            request,
+            "Isi nomor bukti bayar (NTPN atau nomor transaksi bank), paling banyak 64 karakter.",
+        )
+        return redirect("backoffice:booking", code=booking.code)
+    moment, who = now(), actor(request)
+    try:
+        with transaction.atomic():
+            paid = payments.pay(
+                billing_code=payment.billing_code, now=moment, actor=who, reference=reference
+            )
+            # Ours, not an earlier payment `pay` handed back (the bank's, a colleague's).
+            fresh = payment.paid_at is None and (paid.paid_at, paid.paid_by) == (moment, who[:80])
+            if fresh:
+                audit.record(
+                    request,
+                    "mark_paid",
+                    now=moment,
+                    booking_code=booking.code,
+                    billing_code=paid.billing_code,
+                    reference=reference,
+                )
+    except BookingError as error:
+        refused(request, error)
+    else:
+        if fresh:
+            messages.success(request, f"Tagihan {paid.billing_code} ditandai lunas.")
+        else:
+            messages.info(
+                request,
+                f"Tagihan {paid.billing_code} sudah lunas sebelumnya; tidak ada yang diubah.",
+            )
+    return redirect("backoffice:booking", code=booking.code)
 
 
 @staff_only(Can.SET_STAGE)
