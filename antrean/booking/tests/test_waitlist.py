@@ -110,7 +110,9 @@ def test_a_seat_freed_by_any_path_is_offered_to_the_first_in_line(
     assert first.status == "pending"
     assert first.events.filter(action="offered").count() == 1
     if path == "late":
-        assert seats(office, TUESDAY) == 9  # no third hour with room before closing  # 07.31: the three 08.00 seats are freed, and the 08.00 hour is over
+        # 07.31: the three 08.00 seats are freed, but the 08.00 hour is over and only the
+        # 10.00 and 11.00 hours have room.
+        assert seats(office, TUESDAY) == 9
         assert second.status == "pending"
         assert {first.slot_at, second.slot_at} == {at(TUESDAY, 10), at(TUESDAY, 11)}
         assert first.confirm_by == at(TUESDAY, 7, 31) + timedelta(minutes=30)
