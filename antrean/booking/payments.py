@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from antrean.booking.errors import PaymentAmountWrong, PaymentNotFound, PaymentTooLate
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking, Payment
+from antrean.content.money import thousands
 from antrean.offices.models import PaymentMode
 from antrean.offices.schedules import schedule_for
 
@@ -75,9 +76,7 @@ def pay(
             if payment.paid_at is not None:
                 return payment
             if amount is not None and amount != payment.amount:
-                raise PaymentAmountWrong(
-                    expected=_thousands(payment.amount), got=_thousands(amount)
-                )
+                raise PaymentAmountWrong(expected=thousands(payment.amount), got=thousands(amount))
             if booking.status not in PAYABLE:
                 raise PaymentTooLate(code=booking.code, status=booking.status)
             payment.paid_at, payment.paid_by, payment.reference = now, actor[:80], reference[:64]
@@ -127,7 +126,3 @@ def lapse_unpaid(*, now: datetime, limit: int = 1000) -> int:
         return True
 
     return sum(lapse(pk) for pk in pks)
-
-
-def _thousands(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")

@@ -182,9 +182,7 @@ def end_waitlists(*, now: datetime, limit: int = 1000) -> int:
         with transaction.atomic():
             entry = _locked(pk)
             if entry.status != Status.WAITLISTED:
-                return False
-            if schedule_for(entry.office, now).open_starts(entry.visit_date, now):
-                return False
+                return False  # offered or cancelled meanwhile; the day being over cannot change
             _move(entry, Status.EXPIRED, actor=WAITLIST_ACTOR, now=now, action="waitlist_ended")
         return True
 

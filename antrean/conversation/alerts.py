@@ -16,6 +16,7 @@ from antrean.booking.actions import local_start
 from antrean.booking.models import Booking, Payment
 from antrean.content import text
 from antrean.content.dates import format_date, format_datetime, format_time, zone_name
+from antrean.content.money import thousands
 from antrean.conversation.notices import _contact
 from antrean.conversation.service import office_info
 from antrean.conversation.speak import Speaker
@@ -89,7 +90,7 @@ def offered(booking: Booking, *, now: datetime) -> bool:
 def payment_due(booking: Booking, payment: Payment, *, now: datetime) -> bool:
     """The bill is about to lapse, and the booking with it."""
     due_id = format_datetime(_local(booking, payment.due_at), "id")
-    amount = rupiah(payment.amount)
+    amount = thousands(payment.amount)
     fallback = template("payment", booking.code, amount, payment.billing_code, due_id)
 
     def body(say: Speaker) -> str:
@@ -119,11 +120,6 @@ def pickup(booking: Booking, *, now: datetime) -> bool:
         )
 
     return _send(booking, body, fallback, now=now)
-
-
-def rupiah(amount: int) -> str:
-    """`650.000`: Indonesian thousands, also in English texts (the currency's own usage)."""
-    return f"{amount:,}".replace(",", ".")
 
 
 # --- Helpers -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from antrean.booking.errors import (
     VisitDateInPast,
 )
 from antrean.content.dates import format_datetime
+from antrean.content.money import thousands
 from antrean.conversation import flows, menu, survey, words
 from antrean.conversation.flows import Turn
 from antrean.conversation.law import LawError, looks_like_law, parse_law
@@ -381,7 +382,7 @@ def _confirmed(view: BookingView, turn: Turn) -> str:
     if view.payment is not None and not view.payment.paid:  # the fee is paid before the visit
         said += "\n\n" + say(
             "chat.bill",
-            amount=f"{view.payment.amount:,}".replace(",", "."),
+            amount=thousands(view.payment.amount),
             billing_code=view.payment.billing_code,
             due=format_datetime(view.payment.due_at, say.lang),
         )

@@ -39,6 +39,7 @@ from antrean.booking.errors import (
 )
 from antrean.booking.models import Booking, Payment
 from antrean.content.dates import format_datetime
+from antrean.content.money import rupiah
 from antrean.web import i18n
 from antrean.web.common import refusal
 
@@ -248,11 +249,6 @@ class Bill:
     due: str  # worded in the page's language, with the zone
     state: str  # paid | unpaid | lapsed (the booking ended unpaid: the code is void)
     paid: str  # when we recorded the payment, worded; "" while unpaid
-
-
-def rupiah(amount: int) -> str:
-    """`Rp650.000`: Indonesian thousands, in English too (the currency's own usage)."""
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def payment_of(booking: Booking) -> Payment | None:

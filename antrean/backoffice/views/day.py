@@ -18,6 +18,7 @@ from antrean.booking.errors import BookingError
 from antrean.booking.lifecycle import HOLDS_SEATS, STAGES, Stage, Status
 from antrean.booking.models import Booking, Payment
 from antrean.content import text
+from antrean.content.money import rupiah
 from antrean.conversation import notices
 
 SEARCH_LIMIT = 50
@@ -112,7 +113,7 @@ def _bill(booking: Booking) -> dict:
         return {"payment": None}
     return {
         "payment": payment,
-        "amount": "Rp" + f"{payment.amount:,}".replace(",", "."),
+        "amount": rupiah(payment.amount),
         "payable": payment.paid_at is None and booking.status in payments.PAYABLE,
     }
 
