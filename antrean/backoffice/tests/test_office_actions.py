@@ -121,11 +121,11 @@ def test_stages_follow_the_visit(confirmed, arrived):
 
 def test_check_in_records_the_arrival_and_refuses_the_late(confirmed):
     booking = confirmed()
-    done = actions.check_in(code=booking.code, now=ON_TIME, actor="t")
+    done = actions.check_in(code=booking.code, now=ON_TIME, actor="t", identity_checked=True)
     assert (done.status, done.arrived_at) == (Status.CHECKED_IN, ON_TIME)
     late = confirmed()
     with pytest.raises(ArrivalTooLate):
-        actions.check_in(code=late.code, now=LATE, actor="t")
+        actions.check_in(code=late.code, now=LATE, actor="t", identity_checked=True)
 
 
 def test_a_supervisor_lets_a_late_applicant_in_with_a_reason(confirmed):
@@ -134,7 +134,9 @@ def test_a_supervisor_lets_a_late_applicant_in_with_a_reason(confirmed):
     assert actions.expire_late(now=LATE) == 2
     for booking in (before_job, after_job):
         booking.refresh_from_db()
-    done = actions.check_in(code=after_job.code, now=LATE, actor="t", override="lansia")
+    done = actions.check_in(
+        code=after_job.code, now=LATE, actor="t", override="lansia", identity_checked=True
+    )
     assert (done.status, done.arrived_at) == (Status.CHECKED_IN, LATE)
     event = done.events.last()
     assert (event.action, event.from_status, event.detail) == (
@@ -147,13 +149,19 @@ def test_a_supervisor_lets_a_late_applicant_in_with_a_reason(confirmed):
 def test_an_override_is_only_for_the_late(confirmed, book):
     on_time = confirmed()
     with pytest.raises(NotLate):
-        actions.check_in(code=on_time.code, now=ON_TIME, actor="t", override="x")
+        actions.check_in(
+            code=on_time.code, now=ON_TIME, actor="t", override="x", identity_checked=True
+        )
     never_confirmed = book().booking
     with pytest.raises(NotLate):
-        actions.check_in(code=never_confirmed.code, now=LATE, actor="t", override="x")
+        actions.check_in(
+            code=never_confirmed.code, now=LATE, actor="t", override="x", identity_checked=True
+        )
 
 
 def test_check_in_stays_inside_the_office(confirmed, other_office):
     booking = confirmed()
     with pytest.raises(BookingNotFound):
-        actions.check_in(code=booking.code, now=ON_TIME, actor="t", office=other_office)
+        actions.check_in(
+            code=booking.code, now=ON_TIME, actor="t", office=other_office, identity_checked=True
+        )

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -48,7 +49,10 @@ def test_check_in_shows_the_documents_to_compare_and_gives_a_ticket(
     text = page.content.decode()
     assert page.status_code == 200
     assert booking.name in text and "25 Januari 1987" in text
-    response = client.post(reverse("backoffice:check_in"), {"code": booking.code})
+    assert "Nama dan tanggal lahir sesuai e-KTP/KK" in text and 'name="nik_1"' not in text
+    response = client.post(
+        reverse("backoffice:check_in"), {"code": booking.code, "identity_checked": "1"}
+    )
     assert response["Location"] == reverse("backoffice:queue_ticket", args=[booking.code])
     ticket = client.get(response["Location"]).content.decode()
     assert booking.queue_number in ticket and "Cetak tiket" in ticket
@@ -73,6 +77,86 @@ def test_check_in_of_a_family_lists_every_person_to_compare(as_user, confirmed, 
     assert "Dewi Santoso" in text and child_nik in text and "9 Mei 2016" in text
 
 
+@pytest.fixture
+def family_booking(confirmed, time_machine):
+    """A confirmed booking for the booker and a child, both with NIK; the clock at ON_TIME."""
+    child = datetime.date(2016, 5, 9)
+    niks = [nik_for(datetime.date(1987, 1, 25)), nik_for(child, female=True)]
+    booking = confirmed(nik=niks[0], family=[Person("Dewi Santoso", child, niks[1])])
+    time_machine.move_to(ON_TIME)
+    return booking, niks
+
+
+def test_check_in_asks_for_each_recorded_nik_and_the_officer_s_word(as_user, family_booking):
+    booking, (booker, child) = family_booking
+    officer = as_user("officer")
+    text = officer.get(reverse("backoffice:check_in"), {"code": booking.code}).content.decode()
+    for place in (1, 2):
+        assert f"NIK pada e-KTP pemohon {place}" in text
+        assert f'id="nik_{place}" name="nik_{place}" inputmode="numeric" maxlength="16"' in text
+    assert 'name="identity_checked" value="1" required' in text
+    response = officer.post(
+        reverse("backoffice:check_in"),
+        {"code": booking.code, "nik_1": booker, "nik_2": child, "identity_checked": "1"},
+    )
+    assert response["Location"] == reverse("backoffice:queue_ticket", args=[booking.code])
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
+
+
+def test_someone_else_s_nik_is_refused_and_audited_without_the_nik(as_user, family_booking, caplog):
+    booking, (booker, _) = family_booking
+    stranger = nik_for(datetime.date(2016, 5, 9), female=True)
+    response = as_user("officer").post(
+        reverse("backoffice:check_in"),
+        {"code": booking.code, "nik_1": booker, "nik_2": stranger, "identity_checked": "1"},
+    )
+    text = response.content.decode()
+    assert response.status_code == 409
+    assert "NIK pemohon 2 tidak cocok dengan pemesanan" in text
+    assert "tidak dapat dipindahtangankan" in text
+    assert re.search(r'name="nik_2"[^>]* aria-invalid="true"', text)  # the field to look at
+    assert stranger not in text and stranger not in caplog.text
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    entry = AuditEntry.objects.get(action="identity_mismatch")
+    assert (entry.username, entry.booking_code, entry.detail) == (
+        "petugas",
+        booking.code,
+        {"place": 2},
+    )
+    assert stranger not in str(entry.detail) and stranger not in entry.target
+
+
+def test_check_in_needs_the_officer_s_word_on_name_and_birth_date(as_user, family_booking):
+    booking, niks = family_booking
+    response = as_user("officer").post(
+        reverse("backoffice:check_in"), {"code": booking.code, "nik_1": niks[0], "nik_2": niks[1]}
+    )
+    assert response.status_code == 400
+    assert "centang" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    assert not AuditEntry.objects.filter(action__startswith="checked_in").exists()
+
+
+def test_a_late_applicant_let_in_by_a_supervisor_shows_their_nik_too(
+    as_user, family_booking, time_machine
+):
+    booking, (booker, child) = family_booking
+    time_machine.move_to(LATE)
+    supervisor = as_user("supervisor")
+    page = supervisor.get(reverse("backoffice:check_in"), {"code": booking.code}).content.decode()
+    assert 'id="override"' in page and 'name="nik_2"' in page
+    late = {"code": booking.code, "override": "banjir", "identity_checked": "1"}
+    response = supervisor.post(reverse("backoffice:check_in"), {**late, "nik_1": child})
+    assert response.status_code == 409  # the child's NIK counts; the booker's is missing
+    assert AuditEntry.objects.get(action="identity_mismatch").detail == {"place": 1}
+    supervisor.post(reverse("backoffice:check_in"), {**late, "nik_1": booker, "nik_2": child})
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
+
+
 def test_an_unknown_code_is_explained(as_user, db):
     response = as_user("officer").get(reverse("backoffice:check_in"), {"code": "ABCD"})
     assert response.status_code == 404
@@ -95,7 +179,10 @@ def test_a_late_arrival_is_refused_and_only_a_supervisor_overrides(
     )
     assert response.status_code == 400
     assert "Tulis alasan" in response.content.decode()
-    supervisor.post(reverse("backoffice:check_in"), {"code": booking.code, "override": "banjir"})
+    supervisor.post(
+        reverse("backoffice:check_in"),
+        {"code": booking.code, "override": "banjir", "identity_checked": "1"},
+    )
     booking.refresh_from_db()
     assert booking.status == "checked_in"
     entry = AuditEntry.objects.get(action="checked_in_late")

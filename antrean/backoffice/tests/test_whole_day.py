@@ -17,8 +17,11 @@ import urllib.request
 import pytest
 
 from antrean.backoffice.demo import DEMO_OFFICE, seed_demo_staff
+from antrean.booking import actions
 from antrean.booking.models import Booking
+from antrean.booking.rules import Person
 from antrean.offices.demo import seed_demo_offices
+from antrean.offices.models import Office, ServiceType
 from antrean.ops.tests.processes import JAKARTA_PUSAT
 from antrean.simulator import cloud
 from antrean.simulator.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
@@ -26,13 +29,14 @@ from antrean.whatsapp import inbound, outbox
 from antrean.whatsapp.models import Contact, OutboundMessage
 from antrean.whatsapp.signature import sign
 
-from conftest import WIB
+from conftest import WIB, nik_for
 
 # serialized_rollback, as the concurrency tests: a plain flush would drop the reference
 # data (service types) and renumber the content types for the tests after this one.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = "6281234575555"
+FAMILY_PHONE = "6281234576666"
 SUNDAY = datetime.datetime(2027, 8, 8, 10, 0, tzinfo=WIB)
 MONDAY_EARLY = datetime.datetime(2027, 8, 9, 7, 10, tzinfo=WIB)  # the 08.00 hour's deadline: 07.30
 SECRET = "whole-day-app-secret"
@@ -104,6 +108,32 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"backoffice-{name}.png"), full_page=True)
 
 
+def book_a_family_on_the_web() -> tuple[Booking, list[str]]:
+    """A mother and her child booked on the web for Monday 09.00, both with their NIK."""
+    mother, child = datetime.date(1990, 3, 14), datetime.date(2018, 6, 2)
+    niks = [nik_for(mother, female=True), nik_for(child)]
+    booked = actions.book(
+        office=Office.objects.get(code=DEMO_OFFICE),
+        service=ServiceType.objects.get(code="baru"),
+        phone=FAMILY_PHONE,
+        name="Sari Wulandari",
+        birth_date=mother,
+        nik=niks[0],
+        family=[Person("Raka Pratama", child, niks[1])],
+        visit_date=datetime.date(2027, 8, 9),
+        hour=datetime.time(9),
+        now=SUNDAY,
+        channel="web",
+        actor="test",
+        confirmed=True,
+    )
+    return booked.booking, niks
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
 def test_the_whole_day(site, chromium, time_machine):
     # Sunday: the applicant books Monday over WhatsApp and confirms with the button.
     whatsapp(site, kind="text", text="#Budi Santoso#25011987#09082027")
@@ -113,6 +143,7 @@ def test_the_whole_day(site, chromium, time_machine):
     work()
     booking.refresh_from_db()
     assert (booking.status, booking.queue_number) == ("confirmed", "A-001")
+    family, niks = book_a_family_on_the_web()
 
     # Monday morning: the officer signs in and checks the applicant in by code.
     time_machine.move_to(MONDAY_EARLY, tick=True)
@@ -128,7 +159,12 @@ def test_the_whole_day(site, chromium, time_machine):
     officer.click("text=Cari")
     officer.locator("#booking", has_text="Budi Santoso").wait_for()
     assert officer.locator("#booking", has_text="25 Januari 1987").count() == 1
+    # Booked over WhatsApp: no NIK was recorded, the officer's word is the check.
+    assert officer.locator("input[data-nik]").count() == 0
     shot(officer, "check-in")
+    officer.click("#confirm-check-in")  # not yet ticked: the browser keeps the form
+    assert officer.locator("#identity_checked").evaluate("box => box.validity.valueMissing")
+    officer.check("#identity_checked")
     officer.click("#confirm-check-in")
     assert officer.locator("#queue-number").inner_text() == "A-001"
     shot(officer, "queue-ticket")
@@ -171,6 +207,33 @@ def test_the_whole_day(site, chromium, time_machine):
     phone.get_by_text("sudah selesai dan dapat diambil", exact=False).wait_for(timeout=10_000)
     shot(phone, "applicant-told")
 
+    # The family booked on the web: each NIK is read from the e-KTP/KK by a handheld
+    # scanner, which ends with Enter. Someone else's NIK is refused: bookings are not
+    # transferable.
+    officer.click("nav >> text=Check-in")
+    officer.fill("#code", family.code)
+    officer.click("text=Cari")
+    officer.locator("#booking", has_text="Raka Pratama").wait_for()
+    assert focused(officer) == "nik_1"
+    officer.keyboard.type(niks[0])
+    officer.keyboard.press("Enter")
+    assert focused(officer) == "nik_2"
+    officer.keyboard.type(nik_for(datetime.date(2018, 6, 2)))  # a cousin's KK
+    officer.keyboard.press("Enter")
+    assert focused(officer) == "identity_checked"
+    officer.keyboard.press("Space")
+    officer.click("#confirm-check-in")
+    officer.get_by_text("NIK pemohon 2 tidak cocok dengan pemesanan", exact=False).wait_for()
+    assert focused(officer) == "nik_2"
+    shot(officer, "check-in-refused")
+    officer.fill("#nik_1", niks[0])
+    officer.fill("#nik_2", niks[1])
+    officer.check("#identity_checked")
+    officer.click("#confirm-check-in")
+    officer.locator("#queue-number").wait_for()
+    family.refresh_from_db()
+    assert family.status == "checked_in"
+
     # The supervisor's pages, for people to look at.
     officer.click("text=Keluar")
     officer.fill("#id_username", "supervisor")
@@ -187,3 +250,4 @@ def test_the_whole_day(site, chromium, time_machine):
         officer.goto(f"{site}/kantor/{path}")
         shot(officer, name)
     assert officer.locator("td", has_text="checked_in").count() >= 1  # the audit log
+    assert officer.locator("td", has_text="identity_mismatch").count() == 1

@@ -4,25 +4,36 @@ the person with their documents, let them in, and give them their queue ticket."
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from antrean.backoffice import audit
 from antrean.backoffice.access import staff_only
 from antrean.backoffice.roles import Can, can
 from antrean.backoffice.views.common import actor, local, now, officer_text, page
-from antrean.booking import actions, queries
-from antrean.booking.errors import ArrivalTooLate, BookingError
+from antrean.booking import actions, identity, queries
+from antrean.booking.errors import (
+    ArrivalTooLate,
+    BookingError,
+    IdentityMismatch,
+    IdentityNotChecked,
+)
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking
+from antrean.booking.rules import MAX_APPLICANTS
 
 NOT_FOUND = (
     "Kode {code} tidak ditemukan di kantor ini. Periksa kembali: 8 huruf dan angka, tanpa "
     "huruf O dan I maupun angka 0 dan 1. Bila pemohon memesan di kantor lain, arahkan ke sana."
 )
+# The NIK read from each person's e-KTP or KK, one field per place: kept out of error
+# reports, never written to a log or the audit log, never shown back.
+NIK_FIELDS = tuple(f"nik_{place}" for place in range(1, MAX_APPLICANTS + 1))
 
 
 @staff_only(Can.CHECK_IN)
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters(*NIK_FIELDS)
 def check_in(request):
     typed = (request.POST.get("code") or request.GET.get("code") or "").strip()
     if not typed:
@@ -38,7 +49,7 @@ def check_in(request):
     return _show(request, booking)
 
 
-def _show(request, booking: Booking, *, late: str = "", status: int = 200):
+def _show(request, booking: Booking, *, late: str = "", status: int = 200, wrong: int = 0):
     late = late or _late_note(request, booking)
     return page(
         request,
@@ -49,9 +60,24 @@ def _show(request, booking: Booking, *, late: str = "", status: int = 200):
             "late": late,
             "may_override": can(request.staff.role, Can.OVERRIDE_LATE),
             "ready": booking.status == Status.CONFIRMED and not late,
+            "nik_fields": _nik_fields(booking, wrong),
         },
         status=status,
     )
+
+
+def _nik_fields(booking: Booking, wrong: int) -> list[dict]:
+    """One field per person whose NIK was recorded, named by place (1 = the booker)."""
+    names = {1: booking.name} | dict(booking.people.values_list("position", "name"))
+    return [
+        {"place": place, "name": names.get(place, ""), "wrong": place == wrong}
+        for place in sorted(identity.recorded_places(booking))
+    ]
+
+
+def _presented(request, booking: Booking) -> list[str]:
+    """The NIKs typed or scanned, in place order ("" where no field is shown)."""
+    return [request.POST.get(f"nik_{place}", "") for place in range(1, booking.applicants + 1)]
 
 
 def _late_note(request, booking: Booking) -> str:
@@ -79,6 +105,8 @@ def _let_in(request, booking: Booking):
                 actor=actor(request),
                 office=request.office,
                 override=reason,
+                presented_niks=_presented(request, booking),
+                identity_checked=request.POST.get("identity_checked") == "1",
             )
             audit.record(
                 request,
@@ -87,6 +115,17 @@ def _let_in(request, booking: Booking):
                 booking_code=booking.code,
                 reason=reason[:200],
             )
+    except IdentityNotChecked as error:
+        messages.error(request, officer_text(error, request.office))
+        return _show(request, booking, status=400)
+    except IdentityMismatch as error:
+        place = error.details["applicant"]
+        with transaction.atomic():  # who was refused and which place: never the NIK typed
+            audit.record(
+                request, "identity_mismatch", now=moment, booking_code=booking.code, place=place
+            )
+        messages.error(request, officer_text(error, request.office))
+        return _show(request, booking, status=409, wrong=place)
     except BookingError as error:
         said = officer_text(error, request.office)
         messages.error(request, said)

@@ -8,10 +8,10 @@ import pytest
 from antrean.booking import actions, errors
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking, DayLoad, SlotLoad
-from antrean.booking.rules import PriorityReason
+from antrean.booking.rules import Person, PriorityReason
 from antrean.jobs.tasks import lifecycle_task
 
-from conftest import WIB
+from conftest import BIRTH, WIB, nik_for
 
 TUESDAY = date(2027, 8, 10)
 WEDNESDAY = date(2027, 8, 11)
@@ -124,7 +124,7 @@ class TestCancel:
     def test_a_served_booking_cannot_be_cancelled(self, book, now):
         booking = book(visit_date=now.date()).booking
         actions.confirm(code=booking.code, now=now, actor="t")
-        actions.check_in(code=booking.code, now=now, actor="officer:alice")
+        actions.check_in(code=booking.code, now=now, actor="officer:alice", identity_checked=True)
         with pytest.raises(errors.WrongStatus):
             actions.cancel(code=booking.code, now=now, actor="t")
 
@@ -202,25 +202,119 @@ class TestCheckIn:
     def test_on_time(self, book, now):
         booking = book(visit_date=now.date(), hour=time(9)).booking
         actions.confirm(code=booking.code, now=now, actor="t")
-        arrived = actions.check_in(code=booking.code, now=at(now.date(), 8, 30), actor="officer:a")
+        arrived = actions.check_in(
+            code=booking.code, now=at(now.date(), 8, 30), actor="officer:a", identity_checked=True
+        )
         assert arrived.status == Status.CHECKED_IN
 
     def test_late_arrival_is_refused(self, book, now):
         booking = book(visit_date=now.date(), hour=time(9)).booking
         actions.confirm(code=booking.code, now=now, actor="t")
         with pytest.raises(errors.ArrivalTooLate):
-            actions.check_in(code=booking.code, now=at(now.date(), 8, 31), actor="officer:a")
+            actions.check_in(
+                code=booking.code,
+                now=at(now.date(), 8, 31),
+                actor="officer:a",
+                identity_checked=True,
+            )
 
     def test_unconfirmed_codes_cannot_check_in(self, book, now):
         booking = book(visit_date=now.date()).booking
         with pytest.raises(errors.WrongStatus):
-            actions.check_in(code=booking.code, now=now, actor="officer:a")
+            actions.check_in(code=booking.code, now=now, actor="officer:a", identity_checked=True)
 
     def test_not_on_another_day(self, book, now):
         booking = book().booking
         actions.confirm(code=booking.code, now=now, actor="t")
         with pytest.raises(errors.NotVisitDay):
-            actions.check_in(code=booking.code, now=now, actor="officer:a")
+            actions.check_in(code=booking.code, now=now, actor="officer:a", identity_checked=True)
+
+
+CHILD = date(2016, 5, 9)
+
+
+class TestIdentityAtArrival:
+    """A booking is not transferable: name, birth date and every recorded NIK are checked."""
+
+    @pytest.fixture
+    def family(self, book, now):
+        """A confirmed web booking for 09.00 today: the booker and a child, both with NIK."""
+        niks = [nik_for(BIRTH), nik_for(CHILD, female=True)]
+        booking = book(
+            visit_date=now.date(),
+            hour=time(9),
+            channel="web",
+            nik=niks[0],
+            family=[Person("Dewi Santoso", CHILD, niks[1])],
+        ).booking
+        actions.confirm(code=booking.code, now=now, actor="t")
+        return booking, niks
+
+    def arrive(self, booking, *, minute=30, **identity):
+        return actions.check_in(
+            code=booking.code, now=at(booking.visit_date, 8, minute), actor="officer:a", **identity
+        )
+
+    def test_every_recorded_nik_matches_in_any_order_and_as_typed(self, family):
+        booking, (booker, child) = family
+        typed = f"{child[:4]} {child[4:8]}.{child[8:]}\n"  # spaces and dots, a scanner's Enter
+        arrived = self.arrive(booking, presented_niks=[typed, booker], identity_checked=True)
+        assert arrived.status == Status.CHECKED_IN
+
+    @pytest.mark.parametrize("place", [1, 2])
+    def test_a_wrong_nik_names_the_place_and_nothing_is_written(self, family, place):
+        booking, niks = family
+        niks[place - 1] = nik_for(BIRTH)  # someone else's NIK
+        with pytest.raises(errors.IdentityMismatch) as caught:
+            self.arrive(booking, presented_niks=niks, identity_checked=True)
+        assert caught.value.details == {"applicant": place}
+        assert str(caught.value) == f"identity_mismatch (applicant={place})"  # no NIK in logs
+        booking.refresh_from_db()
+        assert (booking.status, booking.arrived_at) == (Status.CONFIRMED, None)
+        assert not booking.events.filter(action__startswith="checked_in").exists()
+
+    def test_a_missing_family_nik_is_a_mismatch(self, family):
+        booking, (booker, _) = family
+        with pytest.raises(errors.IdentityMismatch) as caught:
+            self.arrive(booking, presented_niks=[booker, ""], identity_checked=True)
+        assert caught.value.details == {"applicant": 2}
+
+    def test_a_nik_that_is_no_one_s_in_the_booking_is_a_mismatch(self, family):
+        booking, niks = family
+        with pytest.raises(errors.IdentityMismatch) as caught:
+            self.arrive(booking, presented_niks=[*niks, nik_for(CHILD)], identity_checked=True)
+        assert caught.value.details == {"applicant": 3}
+
+    def test_name_and_birth_date_must_be_confirmed(self, family):
+        booking, niks = family
+        with pytest.raises(errors.IdentityNotChecked):
+            self.arrive(booking, presented_niks=niks)
+        booking.refresh_from_db()
+        assert booking.status == Status.CONFIRMED
+
+    def test_without_a_recorded_nik_the_checkbox_is_the_check(self, book, now):
+        booking = book(visit_date=now.date(), hour=time(9)).booking  # WhatsApp LAW: no NIK
+        actions.confirm(code=booking.code, now=now, actor="t")
+        with pytest.raises(errors.IdentityNotChecked):
+            self.arrive(booking)
+        with pytest.raises(errors.IdentityMismatch) as caught:  # a NIK we cannot match
+            self.arrive(booking, presented_niks=[nik_for(BIRTH)], identity_checked=True)
+        assert caught.value.details == {"applicant": 1}
+        assert self.arrive(booking, identity_checked=True).status == Status.CHECKED_IN
+
+    def test_a_late_arrival_let_in_by_a_supervisor_is_checked_too(self, family):
+        booking, (booker, child) = family
+        late = {"minute": 45, "override": "banjir"}
+        with pytest.raises(errors.IdentityNotChecked):
+            self.arrive(booking, presented_niks=[booker, child], **late)
+        with pytest.raises(errors.IdentityMismatch) as caught:
+            self.arrive(booking, presented_niks=[booker, booker], identity_checked=True, **late)
+        assert caught.value.details == {"applicant": 2}
+        arrived = self.arrive(
+            booking, presented_niks=[booker, child], identity_checked=True, **late
+        )
+        assert arrived.status == Status.CHECKED_IN
+        assert arrived.events.last().action == "checked_in_late"
 
 
 class TestJobs:
@@ -252,7 +346,7 @@ class TestJobs:
     def test_checked_in_applicants_are_never_voided(self, book, now):
         booking = book(visit_date=now.date(), hour=time(8)).booking
         actions.confirm(code=booking.code, now=now, actor="t")
-        actions.check_in(code=booking.code, now=now, actor="officer:a")
+        actions.check_in(code=booking.code, now=now, actor="officer:a", identity_checked=True)
         assert actions.expire_late(now=at(now.date(), 12)) == 0
 
     def test_the_periodic_task_runs_both(self, book, now, time_machine):

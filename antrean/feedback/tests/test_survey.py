@@ -31,7 +31,9 @@ def served(office, book, now):
     def make():
         code = book().booking.code
         actions.confirm(code=code, now=now, actor="test")
-        actions.check_in(code=code, now=SERVED_AT.replace(hour=7, minute=0), actor="test")
+        actions.check_in(
+            code=code, now=SERVED_AT.replace(hour=7, minute=0), actor="test", identity_checked=True
+        )
         office_actions.call_next(counter=counter, now=SERVED_AT.replace(minute=10), actor="t")
         return office_actions.finish(
             code=code, office=office, now=SERVED_AT, actor="test", served=True

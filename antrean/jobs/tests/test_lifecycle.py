@@ -171,7 +171,9 @@ class TestEndings:
         waiting = confirmed(office=zoned, hour=time(9))
         at_eight = local(zone, TUESDAY, 8)
         for booking in (called, waiting):
-            actions.check_in(code=booking.code, now=at_eight, actor="officer:a")
+            actions.check_in(
+                code=booking.code, now=at_eight, actor="officer:a", identity_checked=True
+            )
         counter = zoned.counters.create(number=1)
         office_actions.call_next(counter=counter, now=at_eight, actor="officer:a")
         lifecycle.run(local(zone, TUESDAY, 11, 59))
@@ -189,7 +191,7 @@ class TestEndings:
     def test_a_counter_no_show_is_told(self, confirmed, office):
         booking = confirmed(hour=time(9))
         at = local("Asia/Jakarta", TUESDAY, 8)
-        actions.check_in(code=booking.code, now=at, actor="officer:a")
+        actions.check_in(code=booking.code, now=at, actor="officer:a", identity_checked=True)
         counter = office.counters.create(number=1)
         office_actions.call_next(counter=counter, now=at, actor="officer:a")
         office_actions.finish(code=booking.code, office=office, now=at, actor="o", served=False)
@@ -264,7 +266,7 @@ class TestPickup:
     ):
         booking = confirmed(office=zoned, hour=time(9))
         at = local(zone, TUESDAY, 8)
-        actions.check_in(code=booking.code, now=at, actor="officer:a")
+        actions.check_in(code=booking.code, now=at, actor="officer:a", identity_checked=True)
         ready_at = local(zone, TUESDAY, 11)
         office_actions.set_stage(
             code=booking.code, office=zoned, stage=Stage.READY, now=ready_at, actor="o"
@@ -302,7 +304,7 @@ def test_nobody_to_send_from_is_recorded_and_not_retried(book, office):
 def test_a_served_applicant_is_invited_to_the_survey_once(confirmed, office):
     booking = confirmed(hour=time(9))
     at = local("Asia/Jakarta", TUESDAY, 8)
-    actions.check_in(code=booking.code, now=at, actor="officer:a")
+    actions.check_in(code=booking.code, now=at, actor="officer:a", identity_checked=True)
     counter = office.counters.create(number=1)
     office_actions.call_next(counter=counter, now=at, actor="officer:a")
     office_actions.finish(code=booking.code, office=office, now=at, actor="o", served=True)

@@ -1,6 +1,20 @@
 // Check-in: read the booking code's QR with the tablet's camera where the browser can
 // (BarcodeDetector); a handheld scanner or the keyboard types into the same field.
+// A scanner ends each NIK it types with Enter: that moves on to the next NIK field (or
+// the checkbox) instead of sending the form half filled.
 (function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var niks = Array.prototype.slice.call(document.querySelectorAll("input[data-nik]"));
+    niks.forEach(function (nik, i) {
+      nik.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") return;
+        event.preventDefault();
+        (niks[i + 1] || document.getElementById("identity_checked")).focus();
+      });
+    });
+    var first = document.querySelector("input[data-nik][aria-invalid=true]") || niks[0];
+    if (first) first.focus();
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("scan"), field = document.getElementById("code");
     if (!button || !field) return;
