@@ -29,6 +29,12 @@ class Contact(models.Model):
     deliver_lease_owner = models.CharField(max_length=32, blank=True)
     pair_tokens = models.FloatField(null=True, blank=True)
     pair_at = models.DateTimeField(null=True, blank=True)
+    # Processing: how many messages the person may have us process (a token bucket, see
+    # inbound_limit.py), and when they were told they write too fast (cleared once they
+    # have been quiet for a minute).
+    inbound_tokens = models.FloatField(null=True, blank=True)
+    inbound_at = models.DateTimeField(null=True, blank=True)
+    slowed_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "percakapan"
@@ -45,6 +51,7 @@ class InboundState(models.TextChoices):
     RECEIVED = "received", "diterima"
     PROCESSED = "processed", "diproses"
     FAILED = "failed", "gagal diproses"
+    LIMITED = "limited", "dibatasi (terlalu cepat)"
 
 
 class InboundMessage(models.Model):
