@@ -1,7 +1,17 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from antrean.backoffice.views import arrival, auth, counter, day, feedback, numbers, people, setup
+from antrean.backoffice.views import (
+    arrival,
+    auth,
+    counter,
+    day,
+    feedback,
+    numbers,
+    people,
+    scalping,
+    setup,
+)
 
 app_name = "backoffice"
 
@@ -26,5 +36,6 @@ urlpatterns = [
     path("petugas", people.staff_page, name="staff"),
     path("petugas/<int:pk>/aktif", people.staff_active, name="staff_active"),
     path("statistik", numbers.statistics_page, name="statistics"),
+    path("pola-mencurigakan", scalping.scalping_page, name="scalping"),
     path("audit", numbers.audit_page, name="audit"),
 ]

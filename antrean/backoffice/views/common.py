@@ -19,6 +19,7 @@ MENU = [
     ("counters", "Loket", Can.WORK_COUNTER),
     ("feedback", "Masukan", Can.ANSWER_FEEDBACK),
     ("statistics", "Statistik", Can.SEE_STATISTICS),
+    ("scalping", "Pola mencurigakan", Can.SEE_STATISTICS),
     ("settings", "Pengaturan", Can.CHANGE_SETTINGS),
     ("staff", "Petugas", Can.MANAGE_STAFF),
     ("audit", "Log audit", Can.SEE_AUDIT),
