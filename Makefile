@@ -38,6 +38,7 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/rush.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "antrean.feedback",
     "antrean.web",
     "antrean.jobs",
+    "antrean.release",
     "antrean.backoffice",
     "antrean.ops",
     "axes",
@@ -192,6 +193,10 @@ WHATSAPP_PAIR_INTERVAL = envfloat("WHATSAPP_PAIR_INTERVAL", 6.0)  # seconds per 
 WHATSAPP_PAIR_BURST = envint("WHATSAPP_PAIR_BURST", 5)  # ... after a short burst
 WHATSAPP_SEND_LEASE = envint("WHATSAPP_SEND_LEASE", 60)  # seconds a sender holds a chat
 WHATSAPP_GIVE_UP_HOURS = envint("WHATSAPP_GIVE_UP_HOURS", 24)  # retry failing sends this long
+# Messages one person may have us process (a scalper's bot, a flood): a burst, then so many
+# a minute; the rest are not answered, and the person is told once (whatsapp/inbound_limit.py).
+WHATSAPP_INBOUND_BURST = envint("WHATSAPP_INBOUND_BURST", 10)
+WHATSAPP_INBOUND_PER_MINUTE = envint("WHATSAPP_INBOUND_PER_MINUTE", 12)
 # Templates for messages sent more than 24 hours after the person last wrote. Names and
 # languages as approved in WhatsApp Manager; the body parameters are filled in order.
 # Purposes not configured keep these names (see docs/templates.md for their bodies).
@@ -209,7 +214,11 @@ WHATSAPP_TEMPLATES = {
     "booking_ended": {"name": "antrean_pemesanan_berakhir", "language": "id"},
     "waitlist_offer": {"name": "antrean_tawaran_kursi", "language": "id"},
     "payment": {"name": "antrean_tagihan_pnbp", "language": "id"},
+    "lottery_result": {"name": "antrean_hasil_undian", "language": "id"},
 } | json.loads(env("WHATSAPP_TEMPLATES", "{}"))
+
+# Where the public pages are reached, for links in WhatsApp messages (the lottery's audit).
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- PNBP payment (docs/payments.md) -------------------------------------------------------
 # The bank's callback (POST /pembayaran/callback) is signed with HMAC-SHA256 and this
@@ -218,6 +227,21 @@ PAYMENT_CALLBACK_SECRET = env("PAYMENT_CALLBACK_SECRET")
 # The demo's payment page (/pembayaran/simulasi/<billing code>) marks bills paid without
 # money: on with the WhatsApp simulator, and like it only for this machine.
 PAYMENT_SIMULATOR = envbool("PAYMENT_SIMULATOR", WHATSAPP_SIMULATOR)
+
+# --- Signs of scalping (back office "Pola mencurigakan", backoffice/scalping.py) ----------
+# Shown to supervisors with their evidence, never acted on. Over the last WINDOW_DAYS of one
+# office's bookings and quota-lottery entries: one NIK (booker's, a family member's or an
+# entry's) from at least NIK_PHONES phones; at least BLOCK_PHONES phones differing only in
+# their last BLOCK_DIGITS digits (SIM cards bought as a block); at least BURST_COUNT
+# bookings or entries within BURST_MINUTES from phones the office first saw (first message,
+# booking or entry) less than NEW_HOURS before.
+SCALPING_WINDOW_DAYS = envint("SCALPING_WINDOW_DAYS", 30)
+SCALPING_NIK_PHONES = envint("SCALPING_NIK_PHONES", 3)
+SCALPING_BLOCK_PHONES = envint("SCALPING_BLOCK_PHONES", 5)
+SCALPING_BLOCK_DIGITS = envint("SCALPING_BLOCK_DIGITS", 3)
+SCALPING_BURST_COUNT = envint("SCALPING_BURST_COUNT", 20)
+SCALPING_BURST_MINUTES = envint("SCALPING_BURST_MINUTES", 10)
+SCALPING_NEW_HOURS = envint("SCALPING_NEW_HOURS", 24)
 
 # --- Auth, i18n, static --------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("antrean.whatsapp.urls")),
     path("", include("antrean.simulator.urls")),
     path("", include("antrean.web.urls")),
+    path("", include("antrean.release.urls")),
 ]

@@ -98,17 +98,18 @@ def book_range(office_pk: int, run: int, start: int, stop: int, visit_date) -> d
     return {"booked": booked, "refused": refused}
 
 
-def _worker(args, results):
-    results.put(book_range(*args))
+def _worker(fn, args, results):
+    results.put(fn(*args))
 
 
-def in_processes(argument_lists) -> tuple[float, list[dict]]:
+def in_processes_of(fn, argument_lists) -> tuple[float, list]:
+    """Run `fn(*args)` for each argument list in its own forked process; (seconds, results)."""
     from django.db import connections
 
     connections.close_all()
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
-    processes = [ctx.Process(target=_worker, args=(args, results)) for args in argument_lists]
+    processes = [ctx.Process(target=_worker, args=(fn, args, results)) for args in argument_lists]
     started = time.perf_counter()
     for process in processes:
         process.start()
@@ -116,6 +117,10 @@ def in_processes(argument_lists) -> tuple[float, list[dict]]:
     for process in processes:
         process.join()
     return time.perf_counter() - started, outcomes
+
+
+def in_processes(argument_lists) -> tuple[float, list[dict]]:
+    return in_processes_of(book_range, argument_lists)
 
 
 def main() -> None:
@@ -172,6 +177,11 @@ def main() -> None:
     for name, procs, asked, done, seconds in rows:
         print(f"{name:<12} {procs:>5} {asked:>9} {done:>6} {seconds:>8.2f} {asked / seconds:>8.0f}")
 
+    record("booking", connection.vendor, rows)
+
+
+def record(name: str, vendor: str, rows) -> None:
+    """Write bench/results/DATE-NAME-DB.json: the machine, the commit and the numbers."""
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
@@ -179,10 +189,10 @@ def main() -> None:
         text=True,
         check=False,
     ).stdout.strip()
-    record = {
+    body = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit,
-        "database": connection.vendor,
+        "database": vendor,
         "machine": {
             "arch": platform.machine(),
             "cpus": os.cpu_count(),
@@ -190,19 +200,19 @@ def main() -> None:
         },
         "results": [
             {
-                "scenario": name,
+                "scenario": scenario,
                 "processes": procs,
                 "requests": asked,
                 "done": done,
                 "seconds": round(seconds, 3),
                 "per_second": round(asked / seconds, 1),
             }
-            for name, procs, asked, done, seconds in rows
+            for scenario, procs, asked, done, seconds in rows
         ],
     }
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-booking-{connection.vendor}.json"
+    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{vendor}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
+    out.write_text(json.dumps(body, indent=2) + "\n")
     print(f"\nrecorded in {out.relative_to(ROOT)}")
 
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, Least
 
-from antrean.booking import availability, payments, waitlist
+from antrean.booking import availability, identity, payments, waitlist
 from antrean.booking.codes import new_code, normalize_code, queue_label
 from antrean.booking.errors import (
     AlreadyBooked,
@@ -145,6 +145,7 @@ def book(
     move_if_full: bool = True,
     family: Sequence[Person] = (),
     confirmed: bool = False,
+    schedule: Schedule | None = None,
 ) -> Booked:
     """Take seats and issue a pending booking code.
 
@@ -155,6 +156,7 @@ def book(
     `family` are the people booked for besides the booker (places 2-5; `applicants`
     follows from it). `confirmed=True` issues the queue number at once, for a channel
     that has already verified the WhatsApp number (the web's one-time code).
+    `schedule` replaces the office's own: the lottery books the days its release holds.
     """
     if hour is not None and visit_date is None:
         raise TypeError("an hour can only be asked for on a given visit date")
@@ -163,8 +165,8 @@ def book(
     if not service.bookable_remotely:
         raise ServiceNotBookable(service=service.name(lang))
     phone = normalize_phone(phone)
-    schedule = schedule_for(office, now)
-    people = _checked_people([Person(name, birth_date, nik), *family], schedule.today(now))
+    schedule = schedule or schedule_for(office, now)
+    people = checked_people([Person(name, birth_date, nik), *family], schedule.today(now))
     if family:
         applicants = len(people)
     check_applicants(applicants)
@@ -228,7 +230,7 @@ def book(
     return Booked(booking=booking, moved_from=moved_from)
 
 
-def _checked_people(people: list[Person], today: date) -> list[Person]:
+def checked_people(people: list[Person], today: date) -> list[Person]:
     """Each person's data checked (an error names their place), NIKs told apart."""
     checked: list[Person] = []
     places: dict[str, int] = {}
@@ -584,17 +586,33 @@ def check_in(
     actor: str,
     office: Office | None = None,
     override: str = "",
+    presented_niks: Sequence[str] = (),
+    identity_checked: bool = False,
 ) -> Booking:
     """Record the applicant's arrival, on the day and at least 30 minutes early.
 
+    A booking is not transferable: whoever comes must be the people booked. The officer
+    confirms that name and birth date match the e-KTP or family card (KK)
+    (`identity_checked`, else `IdentityNotChecked`), and every NIK recorded at booking -
+    the booker's and each family member's - must be among `presented_niks`, the NIKs read
+    from the documents shown (in place order, blank where none is asked). A recorded NIK
+    nobody presented, or a presented NIK that is no one's in the booking, raises
+    `IdentityMismatch` naming the place (1 = the booker). People booked without a NIK
+    (WhatsApp LAW bookings) are checked by name and birth date alone. See
+    `antrean.booking.identity`.
+
     With `override` (a supervisor's reason) a late applicant is let in all the same, even
-    after the deadline voided the code. The seat a voided code gave back is not taken
-    again: the hour may have been given away meanwhile, and the applicant is here.
+    after the deadline voided the code, once the same identity check has passed. The seat
+    a voided code gave back is not taken again: the hour may have been given away
+    meanwhile, and the applicant is here.
     """
     with transaction.atomic():
         booking = _find_locked(code, None)
         if office is not None and booking.office_id != office.pk:
             raise BookingNotFound()
+        identity.check_identity(
+            booking=booking, presented_niks=presented_niks, identity_checked=identity_checked
+        )
         if booking.status == Status.CHECKED_IN:
             return booking
         schedule = schedule_for(booking.office, now)

@@ -77,6 +77,20 @@ class BeyondHorizon(BookingError):
     reason = "beyond_horizon"  # day, last_day, horizon_days, suggestion
 
 
+class NotYetReleased(BookingError):
+    # why ("before", "open" or "drawing" - see ReleaseWindow.stage), day, first_day,
+    # last_day, opens_at, closes_at (the release window), suggestion
+    reason = "not_yet_released"
+
+
+class AlreadyEntered(BookingError):
+    reason = "already_entered"  # ticket, closes_at: one lottery entry per phone per release
+
+
+class NikAlreadyEntered(BookingError):
+    reason = "nik_already_entered"  # closes_at; applicant (the place) when several
+
+
 class NoSlotsLeftToday(BookingError):
     reason = "no_slots_left_today"  # day, suggestion
 
@@ -189,3 +203,12 @@ class StageNotAllowed(BookingError):
 
 class NotLate(BookingError):
     reason = "not_late"  # code: an override is for late arrivals only
+
+
+# --- Identity at arrival: a booking is not transferable -----------------------------------
+class IdentityNotChecked(BookingError):
+    reason = "identity_not_checked"  # code: the officer has not confirmed name and birth date
+
+
+class IdentityMismatch(BookingError):
+    reason = "identity_mismatch"  # applicant: the place (1 = the booker) whose NIK does not match

@@ -20,6 +20,7 @@ from antrean.booking.errors import (
     InvalidName,
     NoSlotsLeftToday,
     NotVisitDay,
+    NotYetReleased,
     OutsideRegistrationHours,
     PriorityNotEligible,
     RescheduleLimit,
@@ -64,6 +65,29 @@ class Closure:
         return self.name_en if lang == "en" and self.name_en else self.name_id
 
 
+@dataclass(frozen=True)
+class ReleaseWindow:
+    """When the quota of `first_day`..`last_day` is released: requests in the window
+    enter a lottery drawn at `closes_at`; what is left is first-come afterwards."""
+
+    first_day: date
+    last_day: date
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def stage(self, now: datetime) -> str:
+        """ "before" the window, "open" in it, "drawing" after it until the seats are given."""
+        if now < self.opens_at:
+            return "before"
+        return "open" if now < self.closes_at else "drawing"
+
+
 def _require_aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
@@ -82,6 +106,12 @@ class Schedule:
     slot_length: timedelta = timedelta(hours=1)
     closures: Mapping[date, Closure] = field(default_factory=dict)
     registration: tuple[time, time] | None = None  # e.g. Batam: 07.30-10.00
+    # Offices that release quota by lottery (antrean.release): days from `held_from` on
+    # wait for their release; days up to `released_to` were released, even past the
+    # horizon. `next_release` is the window that releases `held_from`.
+    held_from: date | None = None
+    released_to: date | None = None
+    next_release: ReleaseWindow | None = None
 
     # --- clock -------------------------------------------------------------------------
     def local(self, now: datetime) -> datetime:
@@ -92,7 +122,12 @@ class Schedule:
         return self.local(now).date()
 
     def last_day(self, now: datetime) -> date:
-        return self.today(now) + timedelta(days=self.horizon_days)
+        last = self.today(now) + timedelta(days=self.horizon_days)
+        if self.released_to is not None:
+            last = max(last, self.released_to)
+        if self.held_from is not None:
+            last = min(last, self.held_from - timedelta(days=1))
+        return last
 
     # --- hours ---------------------------------------------------------------------------
     @cached_property
@@ -154,6 +189,17 @@ class Schedule:
         if day < today:
             raise VisitDateInPast(day=day, today=today, suggestion=self.first_bookable_day(now))
         last = self.last_day(now)
+        if self.held_from is not None and day >= self.held_from:
+            window = self.next_release
+            raise NotYetReleased(
+                why=window.stage(now) if window else "unplanned",
+                day=day,
+                first_day=window.first_day if window else self.held_from,
+                last_day=window.last_day if window else None,
+                opens_at=window.opens_at if window else None,
+                closes_at=window.closes_at if window else None,
+                suggestion=self.last_bookable_day(now),
+            )
         if day > last:
             raise BeyondHorizon(
                 day=day,

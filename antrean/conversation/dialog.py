@@ -22,10 +22,11 @@ from antrean.booking.errors import (
     BookingNotFound,
     DayClosed,
     NoSlotsLeftToday,
+    NotYetReleased,
     OutsideRegistrationHours,
     VisitDateInPast,
 )
-from antrean.content.dates import format_datetime
+from antrean.content.dates import format_date, format_datetime
 from antrean.content.money import thousands
 from antrean.conversation import flows, menu, survey, words
 from antrean.conversation.flows import Turn
@@ -35,6 +36,7 @@ from antrean.conversation.model import (
     BookingView,
     Cancel,
     Confirm,
+    EntryView,
     FileTicket,
     Incoming,
     Reschedule,
@@ -58,7 +60,7 @@ FLOWS = {"book": flows.booking, "reschedule": flows.reschedule, "feedback": flow
          "status": flows.status, "survey": survey.questions}  # fmt: skip
 TYPED_STEPS = {"name", "birth", "text", "code", "confirm"}  # steps that read typed text
 TICKET_NUMBER = re.compile(r"T-\d{4}-\d{5,}")
-DATE_REFUSALS = (VisitDateInPast, DayClosed, BeyondHorizon, NoSlotsLeftToday)
+DATE_REFUSALS = (VisitDateInPast, DayClosed, BeyondHorizon, NoSlotsLeftToday, NotYetReleased)
 
 
 def handle(
@@ -235,6 +237,8 @@ def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, 
         return Step(state, [Text(_ticket(effect, outcome, turn))])
     if isinstance(outcome, BookingError):
         return _refusal(effect, outcome, state, turn)
+    if isinstance(effect, Book) and isinstance(outcome, EntryView):
+        return Step(flows.end(state), [Text(_entered(outcome, turn))])
     if isinstance(effect, Book):
         return Step(flows.end(state), _booked(outcome, effect, turn))
     if isinstance(effect, Confirm):
@@ -253,6 +257,18 @@ def after(effect, outcome, state: dict, *, now: datetime, situation: Situation, 
     if isinstance(effect, SubmitSurvey):
         return survey.answered(state, outcome, turn)
     raise TypeError(f"no answer for {type(effect).__name__}")
+
+
+def _entered(entry: EntryView, turn: Turn) -> str:
+    lang = turn.say.lang
+    return turn.say(
+        "release.entered",
+        ticket=entry.ticket,
+        first_day=format_date(entry.first_day, lang),
+        last_day=format_date(entry.last_day, lang),
+        closes_at=format_datetime(entry.closes_at, lang),
+        audit_url=entry.audit_url,
+    )
 
 
 def _refusal(effect, error: BookingError, state: dict, turn: Turn) -> Step:

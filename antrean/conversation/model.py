@@ -52,6 +52,17 @@ class DayOffer:
 
 
 @dataclass(frozen=True)
+class EntryView:
+    """A booking request taken into a quota lottery (its window is open)."""
+
+    ticket: int
+    first_day: date
+    last_day: date
+    closes_at: datetime  # office time
+    audit_url: str
+
+
+@dataclass(frozen=True)
 class BookingView:
     """What our answers say about a booking."""
 

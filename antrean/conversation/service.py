@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from antrean.booking import actions, availability, waitlist
-from antrean.booking.errors import BookingError, BookingNotFound
+from antrean.booking.errors import BookingError, BookingNotFound, NotYetReleased
 from antrean.booking.models import Booking, Channel, Payment
 from antrean.booking.queries import by_code, latest_booking, live_booking
 from antrean.booking.rules import Quota, check_reschedule, is_child
@@ -19,6 +19,7 @@ from antrean.conversation.model import (
     Cancel,
     Confirm,
     DayOffer,
+    EntryView,
     FileTicket,
     Incoming,
     OfficeInfo,
@@ -225,27 +226,64 @@ def _apply(effect, contact: Contact, now: datetime):
     raise TypeError(f"cannot apply {type(effect).__name__}")
 
 
-def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingView:
-    booked = actions.book(
-        office=contact.number.office,
-        service=ServiceType.objects.get(code=effect.service),
-        phone=contact.wa_id,
-        name=effect.name,
-        birth_date=effect.birth_date,
-        visit_date=effect.visit_date,
-        hour=effect.hour,
-        address=effect.address,
-        channel=Channel.WHATSAPP,
-        actor=actor,
-        lang=contact.lang,
-        now=now,
-    )
+def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingView | EntryView:
+    office, service = contact.number.office, ServiceType.objects.get(code=effect.service)
+    try:
+        booked = actions.book(
+            office=office,
+            service=service,
+            phone=contact.wa_id,
+            name=effect.name,
+            birth_date=effect.birth_date,
+            visit_date=effect.visit_date,
+            hour=effect.hour,
+            address=effect.address,
+            channel=Channel.WHATSAPP,
+            actor=actor,
+            lang=contact.lang,
+            now=now,
+        )
+    except NotYetReleased as held:
+        if held.details.get("why") != "open" or effect.document_ref:
+            raise  # a Batam request with an e-KTP photo is not a lottery entry (yet)
+        return _enter(effect, office, service, contact, now)
     booking = booked.booking
     if effect.document_ref:
         StoredMedia.objects.filter(pk=effect.document_ref).update(booking=booking)
     if effect.confirm:
         booking = actions.confirm(code=booking.code, now=now, actor=actor, phone=contact.wa_id)
     return view(booking, booked.moved_from)
+
+
+def _enter(effect: Book, office: Office, service: ServiceType, contact: Contact, now):
+    """The asked day is in a release whose window is open: the request enters its lottery."""
+    # Imported here: the lottery's messages are built from this module's office facts.
+    from antrean.release import actions as release_actions
+    from antrean.release.notify import audit_url
+
+    release = release_actions.open_release(office, now)
+    if release is None:  # the window closed between the two reads
+        raise NotYetReleased(why="drawing", day=effect.visit_date, suggestion=None)
+    entry = release_actions.enter(
+        release=release,
+        service=service,
+        phone=contact.wa_id,
+        name=effect.name,
+        birth_date=effect.birth_date,
+        visit_date=effect.visit_date,
+        address=effect.address,
+        channel=Channel.WHATSAPP,
+        lang=contact.lang,
+        now=now,
+    )
+    zone = ZoneInfo(office.timezone)
+    return EntryView(
+        entry.ticket,
+        release.first_day,
+        release.last_day,
+        release.closes_at.astimezone(zone),
+        audit_url(release),
+    )
 
 
 def _live_code(phone: str) -> str:

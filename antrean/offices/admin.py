@@ -74,6 +74,10 @@ OFFICE_FIELDSETS = [
             ]
         },
     ),
+    (
+        "Pelepasan kuota (docs/release.md)",
+        {"fields": ["release_mode", "release_time", "release_window_minutes"]},
+    ),
 ]
 
 

@@ -40,6 +40,11 @@ class PaymentMode(models.TextChoices):
     BEFORE = "before", "sebelum datang (kode billing SIMPONI)"
 
 
+class ReleaseMode(models.TextChoices):
+    FIRST_COME = "first_come", "siapa cepat (kuota terbuka sampai masa pemesanan)"
+    LOTTERY = "lottery", "undian bulanan (permintaan dalam jendela rilis diundi)"
+
+
 class MessageFormat(models.TextChoices):
     LAW = "law", "Standar LAW: #Nama#TglLahir#TglKedatangan"
     BATAM = "batam", "Batam: #Nama#TglLahir#Alamat + foto e-KTP"
@@ -113,6 +118,18 @@ class Office(models.Model):
     pickup_reminder_days = models.PositiveSmallIntegerField(
         "ingatkan ambil paspor setelah (hari)", default=7
     )
+    release_mode = models.CharField(
+        "pelepasan kuota",
+        max_length=12,
+        choices=ReleaseMode.choices,
+        default=ReleaseMode.FIRST_COME,
+        help_text="Undian: kuota bulan berikutnya dibuka pada hari kerja terakhir bulan ini; "
+        "permintaan selama jendela rilis diundi, sisanya siapa cepat.",
+    )
+    release_time = models.TimeField("jam rilis kuota", default=datetime.time(9, 0))
+    release_window_minutes = models.PositiveSmallIntegerField(
+        "lama jendela rilis (menit)", default=30
+    )
 
     class Meta:
         verbose_name = "kantor imigrasi"
@@ -144,6 +161,14 @@ class Office(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(payment__in=PaymentMode.values), name="office_payment_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(release_mode__in=ReleaseMode.values), name="office_release_known"
+            ),
+            # A window shorter than a few minutes is a race again; longer than a day, a wait.
+            models.CheckConstraint(
+                condition=Q(release_window_minutes__gte=5, release_window_minutes__lte=1440),
+                name="office_release_window_sane",
             ),
             # Less than a few minutes to pay or to claim a seat is no real chance at all.
             models.CheckConstraint(

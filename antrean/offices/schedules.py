@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from antrean.booking.rules import Closure, Schedule
+from antrean.booking.rules import Closure, ReleaseWindow, Schedule
 from antrean.offices.models import Closure as ClosureRow
-from antrean.offices.models import Office
+from antrean.offices.models import Office, ReleaseMode
 from antrean.offices.public_holidays import national_closures
 
 
@@ -46,4 +46,39 @@ def schedule_for(office: Office, now: datetime) -> Schedule:
             office, today - timedelta(days=1), today + timedelta(days=office.horizon_days + 31)
         ),
         registration=registration,
+        **_releases(office, zone),
     )
+
+
+def _releases(office: Office, zone: ZoneInfo) -> dict:
+    """What the office's quota releases hold back: the days of the earliest release not
+    yet allocated (and its window), and the last day already released."""
+    if office.release_mode != ReleaseMode.LOTTERY:
+        return {}
+    from antrean.release.models import Release  # the release app builds on the offices
+
+    pending = (
+        Release.objects.filter(office=office, allocated_at__isnull=True)
+        .order_by("first_day")
+        .first()
+    )
+    released = (
+        Release.objects.filter(office=office, allocated_at__isnull=False)
+        .order_by("-last_day")
+        .values_list("last_day", flat=True)
+        .first()
+    )
+    if pending is None:
+        # Between a release and the planning of the next, the days after it stay held.
+        held = released + timedelta(days=1) if released else None
+        return {"released_to": released, "held_from": held}
+    return {
+        "held_from": pending.first_day,
+        "released_to": released,
+        "next_release": ReleaseWindow(
+            pending.first_day,
+            pending.last_day,
+            pending.opens_at.astimezone(zone),
+            pending.closes_at.astimezone(zone),
+        ),
+    }

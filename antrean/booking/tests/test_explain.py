@@ -90,6 +90,26 @@ SAMPLES = [
     errors.PaymentNotFound(),
     errors.PaymentAmountWrong(expected="650.000", got="600.000"),
     errors.PaymentTooLate(code="K7QX2MPA", status="expired"),
+    errors.IdentityNotChecked(code="K7QX2MPA"),
+    errors.IdentityMismatch(applicant=2),
+    *(
+        errors.NotYetReleased(
+            why=why,
+            day=date(2027, 9, 2),
+            first_day=date(2027, 9, 1),
+            last_day=date(2027, 9, 30),
+            opens_at=datetime(2027, 8, 31, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")),
+            closes_at=datetime(2027, 8, 31, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta")),
+            suggestion=date(2027, 8, 31),
+        )
+        for why in ("before", "open", "drawing", "unplanned")
+    ),
+    errors.AlreadyEntered(
+        ticket=17, closes_at=datetime(2027, 8, 31, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    ),
+    errors.NikAlreadyEntered(
+        closes_at=datetime(2027, 8, 31, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    ),
 ]
 
 

@@ -1,0 +1,76 @@
+"""The lottery over WhatsApp: a LAW message for a day of an open window is an entry; before
+the window the answer says when it opens; the result comes as a message with buttons."""
+
+from datetime import timedelta
+
+import pytest
+
+from antrean.conversation.tests.transcripts import Conversation, Player, Say, Tap
+from antrean.release import jobs
+from antrean.release.models import Entry, Outcome
+from antrean.release.tests.test_lottery import IN_WINDOW, OPENS
+from antrean.whatsapp.models import Contact
+
+from conftest import NOW, new_phone
+
+
+@pytest.fixture
+def chat(make_office, services):
+    office = make_office(release_mode="lottery", horizon_days=60, name="Kantor Imigrasi Undian")
+    jobs.run(NOW)  # plans September, opening Tuesday 31 August 09.00 WIB
+    return Contact.objects.create(number=office.numbers.get(), wa_id=new_phone())
+
+
+def test_before_the_window_the_answer_says_when_it_opens(chat, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    Player(chat, time_machine).play(
+        Conversation(
+            "before",
+            [
+                Say("#Sri Wahyuni#17051990#02092027"),
+                "belum dibuka",
+                "31 Agustus 2027",
+                "09.00",
+                "undian",
+            ],
+        )
+    )
+    assert not Entry.objects.exists()
+
+
+def test_in_the_window_a_law_message_enters_and_the_result_follows(chat, time_machine):
+    time_machine.move_to(IN_WINDOW, tick=False)
+    player = Player(chat, time_machine)
+    player.play(
+        Conversation(
+            "enter",
+            [
+                Say("#Sri Wahyuni#17051990#02092027"),
+                "Nomor undian: *1*",
+                "!Kode booking",
+                Say("#Sri Wahyuni#17051990#03092027"),
+                "sudah ikut undian",
+                "nomor undian 1",
+            ],
+        )
+    )
+    entry = Entry.objects.get()
+    assert entry.visit_date.isoformat() == "2027-09-02" and entry.channel == "whatsapp"
+    jobs.run(OPENS + timedelta(minutes=30))
+    entry.refresh_from_db()
+    assert entry.outcome == Outcome.WON
+    code = entry.booking.code
+    time_machine.move_to(OPENS + timedelta(minutes=31), tick=False)
+    player.play(Conversation("confirm", [Tap(f"confirm:{code}"), code, "A-"]))
+    entry.booking.refresh_from_db()
+    assert entry.booking.status == "confirmed"
+
+
+def test_after_the_window_the_answer_says_the_draw_is_running(chat, time_machine):
+    time_machine.move_to(OPENS + timedelta(minutes=30), tick=False)
+    Player(chat, time_machine).play(
+        Conversation(
+            "drawing",
+            [Say("#Sri Wahyuni#17051990#02092027"), "sedang diproses", "!Nomor undian"],
+        )
+    )
