@@ -24,6 +24,8 @@ from antrean.booking.errors import (
     FullyBooked,
     NikAlreadyEntered,
     NotYetReleased,
+    OfficeUnavailable,
+    ServiceNotBookable,
 )
 from antrean.booking.models import Channel
 from antrean.booking.phone import normalize_phone
@@ -138,9 +140,9 @@ def enter(
     if family:
         applicants = len(people)
     check_applicants(applicants)
+    if not office.is_active:
+        raise OfficeUnavailable()
     if not service.bookable_remotely:
-        from antrean.booking.errors import ServiceNotBookable
-
         raise ServiceNotBookable(service=service.name(lang))
     if visit_date is not None and not release.first_day <= visit_date <= release.last_day:
         visit_date = None

@@ -163,6 +163,13 @@ def test_an_entry_is_checked_like_a_booking(release, service):
         )
 
 
+def test_an_office_that_stopped_taking_bookings_takes_no_entries(release, service):
+    release.office.is_active = False
+    release.office.save()
+    with pytest.raises(errors.OfficeUnavailable):
+        enter(release, service)
+
+
 def test_entries_outside_the_window_are_refused(release, service):
     for moment in (OPENS - timedelta(seconds=1), OPENS + timedelta(minutes=30)):
         with pytest.raises(errors.NotYetReleased):
