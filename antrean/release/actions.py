@@ -387,13 +387,3 @@ def _lose(entries: list[Entry], release: Release, now: datetime, cache: dict) ->
                 notify.lost(entry, release, now=now, cache=cache)
                 lost += 1
     return lost
-
-
-def live_entry(phone: str) -> Entry | None:
-    """The number's entry to a lottery not decided yet (for "cek status")."""
-    return (
-        Entry.objects.filter(phone=phone, outcome=Outcome.WAITING)
-        .select_related("release", "release__office")
-        .order_by("-created_at")
-        .first()
-    )

@@ -30,22 +30,6 @@ def audit_url(release: Release) -> str:
     return settings.PUBLIC_URL + reverse("release:detail", args=[release.pk])
 
 
-def window_facts(release: Release, lang: str) -> dict:
-    zone = ZoneInfo(release.office.timezone)
-    return {
-        "first_day": format_date(release.first_day, lang),
-        "last_day": format_date(release.last_day, lang),
-        "opens_at": format_datetime(release.opens_at.astimezone(zone), lang),
-        "closes_at": format_datetime(release.closes_at.astimezone(zone), lang),
-        "audit_url": audit_url(release),
-    }
-
-
-def entered_text(entry: Entry, say: Speaker) -> str:
-    release = entry.release
-    return say("release.entered", ticket=entry.ticket, **window_facts(release, say.lang))
-
-
 def won(entry: Entry, release: Release, booking: Booking, *, now: datetime) -> bool:
     zone = ZoneInfo(release.office.timezone)
 
