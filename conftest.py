@@ -32,6 +32,15 @@ def _huey_in_memory():
     HUEY.storage = original
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Each test starts with nothing remembered: a test's rows are rolled back, and ids are
+    reused after a rollback, without the save signals that would forget them."""
+    from antrean.lib.memo import forget_all
+
+    forget_all()
+
+
 @pytest.fixture
 def now():
     return NOW

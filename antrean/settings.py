@@ -197,6 +197,10 @@ WHATSAPP_GIVE_UP_HOURS = envint("WHATSAPP_GIVE_UP_HOURS", 24)  # retry failing s
 # a minute; the rest are not answered, and the person is told once (whatsapp/inbound_limit.py).
 WHATSAPP_INBOUND_BURST = envint("WHATSAPP_INBOUND_BURST", 10)
 WHATSAPP_INBOUND_PER_MINUTE = envint("WHATSAPP_INBOUND_PER_MINUTE", 12)
+
+# Seconds a process keeps reference data (closures, service types, office texts) before
+# reading it again; a change in the same process is seen at once (antrean/lib/memo.py).
+REFERENCE_CACHE_SECONDS = envfloat("REFERENCE_CACHE_SECONDS", 5.0)
 # Templates for messages sent more than 24 hours after the person last wrote. Names and
 # languages as approved in WhatsApp Manager; the body parameters are filled in order.
 # Purposes not configured keep these names (see docs/templates.md for their bodies).

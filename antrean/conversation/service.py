@@ -11,7 +11,7 @@ from antrean.booking import actions, availability, waitlist
 from antrean.booking.errors import BookingError, BookingNotFound, NotYetReleased
 from antrean.booking.models import Booking, Channel, Payment
 from antrean.booking.queries import by_code, latest_booking, live_booking
-from antrean.booking.rules import Quota, check_reschedule, is_child
+from antrean.booking.rules import Quota, Schedule, check_reschedule, is_child
 from antrean.conversation import dialog
 from antrean.conversation.model import (
     Book,
@@ -38,7 +38,7 @@ from antrean.conversation.model import (
 from antrean.feedback.actions import file_ticket, record_survey
 from antrean.feedback.models import Ticket
 from antrean.offices.models import MessageFormat, Office, ServiceType
-from antrean.offices.queries import office_texts
+from antrean.offices.queries import office_texts, service_type, service_types
 from antrean.offices.schedules import schedule_for
 from antrean.whatsapp.models import Contact, InboundMessage, StoredMedia
 from antrean.whatsapp.payloads import message_from_raw
@@ -46,13 +46,15 @@ from antrean.whatsapp.payloads import message_from_raw
 
 def respond(contact: Contact, inbound: InboundMessage, now: datetime) -> tuple[dict, list]:
     """(new conversation state, replies) for `inbound`; applies any effect it asks for."""
-    situation = situation_for(contact, now)
+    schedule = schedule_for(contact.number.office, now)  # once: the dialog and the booking
+    situation = situation_for(contact, now, schedule)
     step = dialog.handle(
         contact.state or {}, incoming_for(inbound), now=now, situation=situation, lang=contact.lang
     )
     replies, state = list(step.replies), step.state
     if step.effect is not None:
-        outcome = _apply(step.effect, contact, now)
+        sent_at = min(inbound.sent_at, now)
+        outcome = _apply(step.effect, contact, now, sent_at=sent_at, schedule=schedule)
         answer = dialog.after(
             step.effect, outcome, state, now=now, situation=situation, lang=contact.lang
         )
@@ -61,9 +63,9 @@ def respond(contact: Contact, inbound: InboundMessage, now: datetime) -> tuple[d
     return state, replies
 
 
-def situation_for(contact: Contact, now: datetime) -> Situation:
+def situation_for(contact: Contact, now: datetime, schedule: Schedule | None = None) -> Situation:
     office = contact.number.office
-    schedule = schedule_for(office, now)
+    schedule = schedule or schedule_for(office, now)
     live = live_booking(contact.wa_id)
 
     def offers(quota: str) -> list[DayOffer]:
@@ -98,7 +100,7 @@ def office_info(office: Office, now: datetime, schedule=None) -> OfficeInfo:
         next_registration=schedule.next_registration_opening(now),
         services=tuple(
             ServiceOption(s.code, s.name_id, s.quota, s.bookable_remotely, s.name_en)
-            for s in ServiceType.objects.all()
+            for s in service_types()
         ),
         texts=office_texts(office),
         reschedule_limit=office.max_reschedules,
@@ -108,7 +110,9 @@ def office_info(office: Office, now: datetime, schedule=None) -> OfficeInfo:
 
 def incoming_for(inbound: InboundMessage) -> Incoming:
     message = message_from_raw(inbound.payload)
-    media = StoredMedia.objects.filter(inbound=inbound).first()
+    media = None
+    if message.kind in ("image", "document"):
+        media = StoredMedia.objects.filter(inbound=inbound).first()
     return Incoming(
         kind=message.kind,
         text=message.text,
@@ -157,6 +161,8 @@ def view(booking: Booking, moved_from=None, *, now: datetime | None = None) -> B
 
 
 def _payment(booking: Booking) -> PaymentView | None:
+    if booking.status == "pending":
+        return None  # billed when confirmed, never before
     payment = Payment.objects.filter(booking=booking).first()
     if payment is None:
         return None
@@ -166,13 +172,14 @@ def _payment(booking: Booking) -> PaymentView | None:
     )
 
 
-def _apply(effect, contact: Contact, now: datetime):
-    """Apply `effect`: a view of the result, or the refusal."""
+def _apply(effect, contact: Contact, now: datetime, *, sent_at: datetime, schedule: Schedule):
+    """Apply `effect`: a view of the result, or the refusal. `sent_at` is when the person
+    wrote (a lottery entry counts by it); `schedule` the office's, read for this message."""
     actor = f"whatsapp:{contact.wa_id}"
     phone = contact.wa_id
     try:
         if isinstance(effect, Book):
-            return _book(effect, contact, actor, now)
+            return _book(effect, contact, actor, now, sent_at=sent_at, schedule=schedule)
         if isinstance(effect, Confirm):
             return view(actions.confirm(code=effect.code, now=now, actor=actor, phone=phone))
         if isinstance(effect, Wait):
@@ -226,8 +233,10 @@ def _apply(effect, contact: Contact, now: datetime):
     raise TypeError(f"cannot apply {type(effect).__name__}")
 
 
-def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingView | EntryView:
-    office, service = contact.number.office, ServiceType.objects.get(code=effect.service)
+def _book(
+    effect: Book, contact: Contact, actor: str, now: datetime, *, sent_at: datetime, schedule
+) -> BookingView | EntryView:
+    office, service = contact.number.office, service_type(effect.service)
     try:
         booked = actions.book(
             office=office,
@@ -242,11 +251,15 @@ def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingV
             actor=actor,
             lang=contact.lang,
             now=now,
+            schedule=schedule,
         )
     except NotYetReleased as held:
-        if held.details.get("why") != "open" or effect.document_ref:
+        if held.details.get("why") not in ("open", "drawing") or effect.document_ref:
             raise  # a Batam request with an e-KTP photo is not a lottery entry (yet)
-        return _enter(effect, office, service, contact, now)
+        entered = _enter(effect, office, service, contact, now, sent_at=sent_at)
+        if entered is None:
+            raise
+        return entered
     booking = booked.booking
     if effect.document_ref:
         StoredMedia.objects.filter(pk=effect.document_ref).update(booking=booking)
@@ -255,15 +268,22 @@ def _book(effect: Book, contact: Contact, actor: str, now: datetime) -> BookingV
     return view(booking, booked.moved_from)
 
 
-def _enter(effect: Book, office: Office, service: ServiceType, contact: Contact, now):
-    """The asked day is in a release whose window is open: the request enters its lottery."""
+def _enter(
+    effect: Book, office: Office, service: ServiceType, contact: Contact, now, *, sent_at
+) -> EntryView | None:
+    """The asked day is held for a release whose window was open when the person wrote:
+    the request enters its lottery. None when no window was open then.
+
+    A message written in the window counts even when a backlog after the rush brings it to
+    us after the close: the draw waits for it (`release.actions.due`).
+    """
     # Imported here: the lottery's messages are built from this module's office facts.
     from antrean.release import actions as release_actions
     from antrean.release.notify import audit_url
 
-    release = release_actions.open_release(office, now)
-    if release is None:  # the window closed between the two reads
-        raise NotYetReleased(why="drawing", day=effect.visit_date, suggestion=None)
+    release = release_actions.open_release(office, sent_at)
+    if release is None:
+        return None
     entry = release_actions.enter(
         release=release,
         service=service,
@@ -275,6 +295,7 @@ def _enter(effect: Book, office: Office, service: ServiceType, contact: Contact,
         channel=Channel.WHATSAPP,
         lang=contact.lang,
         now=now,
+        sent_at=sent_at,
     )
     zone = ZoneInfo(office.timezone)
     return EntryView(

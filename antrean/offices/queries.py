@@ -2,7 +2,8 @@
 
 from django.db.models import Q
 
-from antrean.offices.models import Office, OfficeText
+from antrean.lib.memo import remembered
+from antrean.offices.models import Office, OfficeText, ServiceType
 
 
 def offices() -> list[Office]:
@@ -55,6 +56,23 @@ def office_json(office: Office) -> dict:
 
 def office_texts(office: Office) -> dict[str, dict[str, str]]:
     """The staff's own wording for this office: its own texts over those for all offices."""
+    return remembered(("office_texts", office.pk), lambda: _office_texts(office))
+
+
+def service_types() -> tuple[ServiceType, ...]:
+    """Every service type, in their order (reference data: antrean/lib/memo.py)."""
+    return remembered("service_types", lambda: tuple(ServiceType.objects.all()))
+
+
+def service_type(code: str) -> ServiceType:
+    """The service type with `code`; ServiceType.DoesNotExist if there is none."""
+    for service in service_types():
+        if service.code == code:
+            return service
+    raise ServiceType.DoesNotExist(code)
+
+
+def _office_texts(office: Office) -> dict[str, dict[str, str]]:
     texts: dict[str, dict[str, str]] = {}
     rows = OfficeText.objects.filter(Q(office=office) | Q(office__isnull=True)).order_by("office")
     for row in sorted(rows, key=lambda r: r.office_id is not None):  # all offices first

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 
 from antrean.booking.rules import Closure, ReleaseWindow, Schedule
+from antrean.lib.memo import remembered
 from antrean.offices.models import Closure as ClosureRow
 from antrean.offices.models import Office, ReleaseMode
 from antrean.offices.public_holidays import national_closures
@@ -17,14 +18,22 @@ def closures_between(office: Office, first: date, last: date) -> dict[date, Clos
         for day, closure in national_closures(year).items():
             if first <= day <= last:
                 closures[day] = closure
-    rows = ClosureRow.objects.filter(
-        Q(office=office) | Q(office__isnull=True), day__gte=first, day__lte=last
-    )
-    for row in rows:
+    for row in _closure_rows(office.pk, first, last):
         # The office's own entry wins over a national one on the same day.
         if row.office_id is not None or row.day not in closures:
             closures[row.day] = Closure(day=row.day, name_id=row.name_id, name_en=row.name_en)
     return closures
+
+
+def _closure_rows(office_pk: int, first: date, last: date) -> list[ClosureRow]:
+    return remembered(
+        ("closures", office_pk, first, last),
+        lambda: list(
+            ClosureRow.objects.filter(
+                Q(office_id=office_pk) | Q(office__isnull=True), day__gte=first, day__lte=last
+            )
+        ),
+    )
 
 
 def schedule_for(office: Office, now: datetime) -> Schedule:
