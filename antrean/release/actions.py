@@ -44,6 +44,7 @@ from antrean.offices.models import Office, ReleaseMode, ServiceType
 from antrean.offices.schedules import schedule_for
 from antrean.release import draw, notify
 from antrean.release.models import Entry, Outcome, Release
+from antrean.whatsapp.models import InboundMessage, InboundState
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,10 @@ def plan(office: Office, now: datetime) -> Release | None:
 
 
 # --- Entering ----------------------------------------------------------------------------
-def open_release(office: Office, now: datetime) -> Release | None:
-    """The release whose window is open now, if any."""
+def open_release(office: Office, at: datetime) -> Release | None:
+    """The release whose window was open at `at` and is not drawn yet, if any."""
     return Release.objects.filter(
-        office=office, opens_at__lte=now, closes_at__gt=now, drawn_at__isnull=True
+        office=office, opens_at__lte=at, closes_at__gt=at, drawn_at__isnull=True
     ).first()
 
 
@@ -129,9 +130,15 @@ def enter(
     priority: PriorityReason | None = None,
     lang: str = "id",
     family: Sequence[Person] = (),
+    sent_at: datetime | None = None,
 ) -> Entry:
     """Enter the lottery of an open window: checked like a booking, one entry per phone
-    and per NIK, numbered in the order entries come."""
+    and per NIK, numbered in the order entries come.
+
+    The window is judged by `sent_at`, when the person wrote (WhatsApp's timestamp; the
+    web's is `now`): a message from the window that reaches us after the close still
+    counts until the draw starts, and the draw waits for those (`due`)."""
+    at = min(sent_at or now, now)
     office = release.office
     booking_checks = schedule_for(office, now)
     people = actions.checked_people(
@@ -156,10 +163,10 @@ def enter(
     held = [lookup_hash(person.nik) if person.nik else None for person in people]
     with transaction.atomic():
         locked = Release.objects.select_for_update().get(pk=release.pk)
-        if not (locked.opens_at <= now < locked.closes_at) or locked.drawn_at is not None:
+        if not (locked.opens_at <= at < locked.closes_at) or locked.drawn_at is not None:
             zone = booking_checks.timezone
             raise NotYetReleased(
-                why="drawing" if now >= locked.closes_at else "before",
+                why="before" if at < locked.opens_at else "drawing",
                 day=day,
                 first_day=locked.first_day,
                 last_day=locked.last_day,
@@ -226,10 +233,22 @@ def due(now: datetime) -> list[int]:
 
 
 def draw_release(release_pk: int, now: datetime) -> bool:
-    """Close the entries and reveal the seed (the order follows from it)."""
+    """Close the entries and reveal the seed (the order follows from it).
+
+    Not while messages written in the window are still waiting to be processed (the
+    backlog of a rush): they are entries too, and the next pass draws once they are in.
+    Messages that reach the webhook after the draw started are told it is running."""
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release_pk)
         if release.drawn_at is not None or now < release.closes_at:
+            return False
+        waiting = InboundMessage.objects.filter(
+            contact__number__office_id=release.office_id,
+            state=InboundState.RECEIVED,
+            sent_at__lt=release.closes_at,
+        )
+        if waiting.exists():
+            log.info("release %s: the draw waits for messages written in its window", release_pk)
             return False
         Release.objects.filter(pk=release_pk).update(drawn_at=now)
     return True

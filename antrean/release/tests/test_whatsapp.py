@@ -74,3 +74,54 @@ def test_after_the_window_the_answer_says_the_draw_is_running(chat, time_machine
             [Say("#Sri Wahyuni#17051990#02092027"), "sedang diproses", "!Nomor undian"],
         )
     )
+
+
+def _stored(contact, text, sent_at):
+    """A message the webhook stored (acknowledged) but no worker has processed yet."""
+    from antrean.simulator import cloud
+    from antrean.whatsapp.models import InboundMessage
+
+    message = cloud.inbound_message(
+        wa_id=contact.wa_id, timestamp=int(sent_at.timestamp()), kind="text", text=text
+    )
+    Contact.objects.filter(pk=contact.pk).update(last_inbound_at=sent_at)
+    return InboundMessage.objects.create(
+        contact=contact,
+        wamid=message["id"],
+        kind="text",
+        sent_at=sent_at,
+        received_at=sent_at,
+        payload=message,
+    )
+
+
+def test_a_message_written_in_the_window_counts_when_a_backlog_brings_it_after_the_close(
+    chat, time_machine
+):
+    """The rush's backlog: written at 09.29, processed at 09.34. The draw waits for it, and
+    it is an entry; a message written after the close is told the draw is running."""
+    from antrean.release.models import Release
+    from antrean.whatsapp import inbound
+
+    written = OPENS + timedelta(minutes=29)
+    late = Contact.objects.create(number=chat.number, wa_id=new_phone())
+    _stored(chat, "#Sri Wahyuni#17051990#02092027", written)
+    _stored(late, "#Budi Santoso#25011987#02092027", OPENS + timedelta(minutes=31))
+    closed = OPENS + timedelta(minutes=34)
+    time_machine.move_to(closed, tick=False)
+
+    assert jobs.run(closed) == {}  # two messages of the window's office wait: no draw yet
+    assert Release.objects.get().drawn_at is None
+
+    inbound.process_contact(chat.pk)
+    inbound.process_contact(late.pk)
+    entry = Entry.objects.get()
+    assert entry.phone == chat.wa_id and entry.created_at == closed
+    told = late.outbound.get().message["body"]
+    assert "sedang diproses" in told
+
+    tally = jobs.run(closed)  # nothing written in the window waits any more
+    release = Release.objects.order_by("first_day").first()  # (October's is planned now)
+    assert release.drawn_at == closed and "release" in " ".join(tally)
+    entry.refresh_from_db()
+    assert entry.outcome == Outcome.WON
