@@ -32,7 +32,9 @@ def client_address(request) -> str:
     if settings.WEB_TRUST_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            # The last address is the one our proxy saw; those before it are whatever the
+            # client wrote, and would let anyone pick a fresh address per request.
+            return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

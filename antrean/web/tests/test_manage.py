@@ -169,3 +169,16 @@ def test_the_proof_pdf_lists_everyone_and_their_documents(client, family):
     assert "Kedua orang tua wajib hadir" in words and "e-KTP" in words
     assert "Selasa, 10 Agustus 2027 pukul 09.00 WIB" in words or "Selasa, 10 Agustus 2027" in words
     assert nik_for(CHILD)[6:12] not in words  # birth digits of a NIK never printed
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_limit(settings, db):
+    """Behind nginx ($proxy_add_x_forwarded_for), the client writes the first addresses and
+    the proxy appends the one it saw: only that last one counts."""
+    settings.WEB_TRUST_FORWARDED_FOR = True
+    answers = [
+        Client(HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.9").post(
+            "/kelola/", {"code": "ABCD2345", "nik": "3171012501870001"}
+        )
+        for n in range(11)
+    ]
+    assert answers[-1].status_code == 429
