@@ -82,17 +82,17 @@ def _process(inbound: InboundMessage) -> int:
         if not verdict.allowed:
             return 1 + _limit(contact, inbound, verdict, now)
         told_at = contact.slowed_told_at if verdict.bucket.told else None
-        _keep(contact, verdict.bucket, told_at=told_at)
         if not outbox.window_open(contact, now):
             # Reached us more than a day after it was written (an outage, Meta's retries):
             # too late to act on or to answer freely. The approved notice asks them to write
             # again.
+            _keep(contact, verdict.bucket, told_at=told_at)
             InboundMessage.objects.filter(pk=inbound.pk).update(error="answered too late")
             outbox.enqueue(contact, [template("notice")], now=now, caused_by=inbound)
             return 1
         state, replies = service.respond(contact, inbound, now)
         contact.state = state
-        contact.save(update_fields=["state"])
+        _keep(contact, verdict.bucket, told_at=told_at, state=state)  # one UPDATE for both
         outbox.enqueue(contact, replies, now=now, caused_by=inbound)
     return 1
 
@@ -160,9 +160,12 @@ def _admit(
     )
 
 
-def _keep(contact: Contact, bucket: inbound_limit.Bucket, *, told_at: datetime | None) -> None:
+def _keep(
+    contact: Contact, bucket: inbound_limit.Bucket, *, told_at: datetime | None, **more
+) -> None:
+    """Save the person's bucket (and `more` of the chat's fields in the same UPDATE)."""
     Contact.objects.filter(pk=contact.pk).update(
-        inbound_tokens=bucket.tokens, inbound_at=bucket.at, slowed_told_at=told_at
+        inbound_tokens=bucket.tokens, inbound_at=bucket.at, slowed_told_at=told_at, **more
     )
 
 
