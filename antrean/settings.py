@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy (after WhiteNoise: static files need none).
+    "antrean.web.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,7 +145,7 @@ if REDIS_URL:
 else:
     HUEY = {
         "name": "antrean",
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "antrean.lib.queue.NudgeQueue",  # SqliteHuey without a sync per task
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
         "utc": True,
@@ -271,6 +273,29 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- HTTPS behind a TLS-terminating proxy, and browser security headers (docs/security.md) --
+# nginx (deploy/nginx.conf) speaks TLS and tells us with X-Forwarded-Proto, which it
+# overwrites. Trust that header only there: a client that reaches the web processes
+# directly could claim HTTPS with it.
+if envbool("WEB_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Redirect plain-HTTP requests to HTTPS (nginx already does; this is Django's own guard).
+# /healthz stays answerable over plain HTTP for a load balancer that probes a web process.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Strict-Transport-Security, sent by Django on HTTPS responses (needs the proxy flag above
+# behind nginx). 0 sends none. Browsers remember it for that long: only on a name that
+# will stay HTTPS-only.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Django's defaults, stated: no Referer to other sites, no sharing a window with pages
+# opened from other origins, no MIME sniffing, no framing. Content-Security-Policy and
+# Permissions-Policy come from antrean/web/security.py.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -62,7 +62,7 @@ def test_worker_starts_and_stops_cleanly(env, tmp_path):
     time.sleep(3)
     assert worker.poll() is None, (tmp_path / "worker.log").read_text()
     assert stop(worker) == 0
-    assert "antrean worker: 4 thread(s), queue SqliteHuey" in (tmp_path / "worker.log").read_text()
+    assert "antrean worker: 4 thread(s), queue NudgeQueue" in (tmp_path / "worker.log").read_text()
 
 
 def test_run_starts_web_and_worker_and_sigterm_stops_every_process(env, tmp_path):
