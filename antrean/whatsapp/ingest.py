@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from antrean.lib.memo import remembered
 from antrean.offices.models import WhatsAppNumber
 from antrean.whatsapp import payloads
 from antrean.whatsapp.models import (
@@ -37,11 +38,10 @@ class Ingested:
 
 def ingest(events: list) -> Ingested:
     result = Ingested()
-    numbers: dict[str, WhatsAppNumber | None] = {}
     with transaction.atomic():
         for event in events:
             if isinstance(event, payloads.Message):
-                _store(event, numbers, result)
+                _store(event, result)
             elif isinstance(event, payloads.Status):
                 _apply_status(event, result)
             else:
@@ -54,19 +54,19 @@ def ingest(events: list) -> Ingested:
     return result
 
 
-def _store(event: payloads.Message, numbers: dict, result: Ingested) -> None:
-    if event.phone_number_id not in numbers:
-        numbers[event.phone_number_id] = WhatsAppNumber.objects.filter(
-            phone_number_id=event.phone_number_id
-        ).first()
-    number = numbers[event.phone_number_id]
+def _store(event: payloads.Message, result: Ingested) -> None:
+    number = _number(event.phone_number_id)
     if number is None:
         result.ignored += 1
         log.warning(
             "whatsapp message for unknown phone_number_id %s ignored", event.phone_number_id
         )
         return
-    contact, _ = Contact.objects.get_or_create(number=number, wa_id=event.wa_id)
+    contact, created = Contact.objects.get_or_create(
+        number=number,
+        wa_id=event.wa_id,
+        defaults={"last_inbound_at": event.sent_at, "profile_name": event.profile_name[:100]},
+    )
     try:
         with transaction.atomic():
             InboundMessage.objects.create(
@@ -80,12 +80,22 @@ def _store(event: payloads.Message, numbers: dict, result: Ingested) -> None:
     except IntegrityError:
         result.duplicates += 1  # Meta delivered this message before
         return
-    newer = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=event.sent_at)
-    Contact.objects.filter(newer, pk=contact.pk).update(last_inbound_at=event.sent_at)
-    if event.profile_name and event.profile_name != contact.profile_name:
-        Contact.objects.filter(pk=contact.pk).update(profile_name=event.profile_name[:100])
     result.stored += 1
     result.contacts.add(contact.pk)
+    if created:
+        return  # created with this message's time and name
+    newer = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=event.sent_at)
+    Contact.objects.filter(newer, pk=contact.pk).update(last_inbound_at=event.sent_at)
+    if event.profile_name and event.profile_name[:100] != contact.profile_name:
+        Contact.objects.filter(pk=contact.pk).update(profile_name=event.profile_name[:100])
+
+
+def _number(phone_number_id: str) -> WhatsAppNumber | None:
+    """Which of our numbers the update is for (reference data: antrean/lib/memo.py)."""
+    return remembered(
+        ("whatsapp_number", phone_number_id),
+        lambda: WhatsAppNumber.objects.filter(phone_number_id=phone_number_id).first(),
+    )
 
 
 def _apply_status(event: payloads.Status, result: Ingested) -> None:

@@ -42,7 +42,10 @@ def webhook(request):
         response = JsonResponse({"error": "temporarily unavailable"}, status=503)
         response["Retry-After"] = "30"
         return response
-    log.info(
+    # Every update at INFO would be hundreds of lines a second in a rush: the usual ones
+    # are DEBUG, and what needs a look (re-deliveries, updates we do not handle) is INFO.
+    log.log(
+        logging.INFO if result.duplicates or result.ignored else logging.DEBUG,
         "webhook: %d stored, %d duplicate, %d status, %d ignored",
         result.stored,
         result.duplicates,
