@@ -39,6 +39,7 @@ test-postgres: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/rush.py
+	$(BIN)/python bench/e2e.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
