@@ -1,15 +1,24 @@
 """Persist a webhook's updates before we answer 200, so nothing acknowledged is lost.
 
-Messages become `InboundMessage` rows whose unique wamid turns Meta's re-deliveries (even
-two arriving at the same moment) into no-ops; processing happens later, in a worker.
-Statuses update the outbox row they concern, never moving it backwards. Everything else
-is logged.
+The webhook stores the signed body as it came (`store`: one insert, so a rush is
+acknowledged at the rate of inserts, not of the work behind them). A worker then drains
+the deliveries in batches (`drain`): messages become `InboundMessage` rows whose unique
+wamid turns Meta's re-deliveries (even two arriving at the same moment) into no-ops;
+statuses update the outbox row they concern, never moving it backwards; everything else
+is logged. A batch's ingest and the deletion of its deliveries commit together, so each
+delivery is ingested once, and one that cannot be read is logged and dropped rather than
+blocking the rest.
 """
 
+import json
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,12 +28,15 @@ from antrean.whatsapp import payloads
 from antrean.whatsapp.models import (
     WA_STATUS_RANK,
     Contact,
+    Delivery,
     InboundMessage,
     OutboundMessage,
     OutboundState,
 )
 
 log = logging.getLogger(__name__)
+
+BATCH = 200  # deliveries ingested in one transaction
 
 
 @dataclass
@@ -35,9 +47,73 @@ class Ingested:
     ignored: int = 0
     contacts: set[int] = field(default_factory=set)  # chats with new messages to process
 
+    def add(self, other: "Ingested") -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.statuses += other.statuses
+        self.ignored += other.ignored
+        self.contacts |= other.contacts
 
-def ingest(events: list) -> Ingested:
-    result = Ingested()
+
+def store(body: str, now: datetime) -> None:
+    """Keep a webhook body (called by the webhook before it answers 200)."""
+    Delivery.objects.create(received_at=now, body=body)
+    # robust: the delivery is stored; if the queue is down the sweeper hands it out.
+    transaction.on_commit(_enqueue_ingest, robust=True)
+
+
+def drain() -> Ingested:
+    """Ingest every stored delivery, a batch per transaction; the tally of all."""
+    total = Ingested()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Delivery.objects.select_for_update(skip_locked=True).order_by("id")[:BATCH]
+            )
+            if not batch:
+                return total
+            result = Ingested()
+            for delivery in batch:
+                _ingest_delivery(delivery, result)
+            Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
+            contacts = set(result.contacts)
+            if contacts:
+                transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
+        log.info(
+            "ingest: %d deliveries: %d stored, %d duplicate, %d status, %d ignored",
+            len(batch),
+            result.stored,
+            result.duplicates,
+            result.statuses,
+            result.ignored,
+        )
+        total.add(result)
+
+
+def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:
+    try:
+        envelope = json.loads(delivery.body)
+    except (ValueError, RecursionError):  # the webhook checked it; only a bad row gets here
+        log.error("delivery %s: body is not JSON, dropped", delivery.pk)
+        result.ignored += 1
+        return
+    one = Ingested()
+    try:
+        with transaction.atomic():
+            ingest(payloads.parse(envelope), into=one)
+    except OperationalError:
+        raise  # the database is away: the whole batch waits for the next try
+    except DatabaseError as error:
+        # A value the database refuses (an id longer than any Meta sends): retrying would
+        # refuse it forever and hold up everything behind it.
+        log.error("delivery %s: not stored (%s), dropped", delivery.pk, type(error).__name__)
+        result.ignored += 1
+        return
+    result.add(one)
+
+
+def ingest(events: list, *, into: Ingested | None = None) -> Ingested:
+    result = into if into is not None else Ingested()
     with transaction.atomic():
         for event in events:
             if isinstance(event, payloads.Message):
@@ -47,10 +123,6 @@ def ingest(events: list) -> Ingested:
             else:
                 result.ignored += 1
                 log.info("whatsapp update ignored: %s: %s", event.field, event.summary)
-        contacts = set(result.contacts)
-        if contacts:
-            # robust: the update is stored; if the queue is down the sweeper hands it out.
-            transaction.on_commit(lambda: _enqueue_processing(contacts), robust=True)
     return result
 
 
@@ -123,6 +195,34 @@ def _apply_status(event: payloads.Status, result: Ingested) -> None:
         OutboundMessage.objects.filter(
             pk=int(event.opaque[4:]), wamid__isnull=True, wa_status__in=earlier
         ).update(wamid=event.wamid, state=OutboundState.SENT, sent_at=event.at, **changes)
+
+
+# One drain takes every delivery stored so far, so a nudge per webhook would mostly wake
+# workers for nothing (hundreds a second in a rush). A web process nudges at most once per
+# NUDGE_EVERY, plus once at the end of that period for what came during it; the sweep
+# catches anything else.
+NUDGE_EVERY = 0.05  # seconds
+_nudge_lock = threading.Lock()
+_next_nudge = 0.0  # time.monotonic() from which a nudge goes at once
+_trailing = False  # a nudge is scheduled for the end of the current period
+
+
+def _enqueue_ingest() -> None:
+    from antrean.whatsapp import tasks
+
+    global _next_nudge, _trailing
+    now = time.monotonic()
+    with _nudge_lock:
+        if now >= _next_nudge:
+            _next_nudge, _trailing, delay = now + NUDGE_EVERY, False, 0.0
+        elif not _trailing:
+            _trailing, delay = True, _next_nudge - now
+        else:
+            return
+    if delay:
+        tasks.ingest_task.schedule(delay=delay)
+    else:
+        tasks.ingest_task()
 
 
 def _enqueue_processing(contact_ids: set[int]) -> None:

@@ -7,7 +7,7 @@ conversation state are encrypted at rest.
 from django.db import models
 from django.db.models import Q
 
-from antrean.lib.fields import EncryptedJSONField
+from antrean.lib.fields import EncryptedJSONField, EncryptedTextField
 from antrean.offices.models import WhatsAppNumber
 
 
@@ -52,6 +52,25 @@ class InboundState(models.TextChoices):
     PROCESSED = "processed", "diproses"
     FAILED = "failed", "gagal diproses"
     LIMITED = "limited", "dibatasi (terlalu cepat)"
+
+
+class Delivery(models.Model):
+    """A signed webhook body as it came, stored before we answer 200 and ingested (then
+    deleted) by a worker: the webhook's whole cost is this one insert.
+
+    Ingesting the body - its messages and statuses into the tables below - happens in
+    batches, in the transaction that deletes the delivery, so each is ingested once.
+    """
+
+    received_at = models.DateTimeField()
+    body = EncryptedTextField()  # message texts carry names and birth dates
+
+    class Meta:
+        verbose_name = "kiriman webhook"
+        verbose_name_plural = "kiriman webhook"
+
+    def __str__(self):
+        return f"kiriman {self.pk}"
 
 
 class InboundMessage(models.Model):

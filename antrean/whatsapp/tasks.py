@@ -14,12 +14,23 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from antrean.whatsapp import inbound, outbox
-from antrean.whatsapp.models import Contact, InboundMessage, InboundState, OutboundMessage
+from antrean.whatsapp import inbound, ingest, outbox
+from antrean.whatsapp.models import (
+    Contact,
+    Delivery,
+    InboundMessage,
+    InboundState,
+    OutboundMessage,
+)
 
 log = logging.getLogger(__name__)
 
 STRAGGLER_AGE = timedelta(seconds=20)  # a message its task should have taken by now
+
+
+@db_task(retries=20, retry_delay=15)
+def ingest_task() -> None:
+    ingest.drain()
 
 
 @db_task(retries=20, retry_delay=15)
@@ -46,6 +57,8 @@ def sweep_task() -> None:
 def sweep(now: datetime, *, startup: bool = False) -> tuple[int, int]:
     """Hand every chat with waiting work to a worker again: (to process, to deliver)."""
     age = timedelta(0) if startup else STRAGGLER_AGE
+    if Delivery.objects.filter(received_at__lte=now - age).exists():
+        ingest_task()  # webhook bodies whose nudge was lost
     waiting = (
         InboundMessage.objects.filter(state=InboundState.RECEIVED, received_at__lte=now - age)
         .values_list("contact_id", flat=True)

@@ -25,7 +25,7 @@ from antrean.offices.models import Office, ServiceType
 from antrean.ops.tests.processes import JAKARTA_PUSAT
 from antrean.simulator import cloud
 from antrean.simulator.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
-from antrean.whatsapp import inbound, outbox
+from antrean.whatsapp import inbound, ingest, outbox
 from antrean.whatsapp.models import Contact, OutboundMessage
 from antrean.whatsapp.signature import sign
 
@@ -90,7 +90,9 @@ def whatsapp(site: str, **message) -> None:
 
 
 def work() -> None:
-    """The worker's turn: answer what came in, deliver what is due."""
+    """The worker's turn: take in the webhook's deliveries, answer what came in, deliver
+    what is due."""
+    ingest.drain()
     for contact in Contact.objects.all():
         inbound.process_contact(contact.pk)
         outbox.deliver(contact.pk)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from antrean.simulator.models import SimMedia, SimMessage
-from antrean.whatsapp import payloads
+from antrean.whatsapp import ingest, payloads
 from antrean.whatsapp.models import InboundMessage
 from antrean.whatsapp.signature import verify
 
@@ -70,6 +70,7 @@ def test_compose_signs_a_cloud_api_body_the_webhook_accepts(client, simulator, n
         HTTP_X_HUB_SIGNATURE_256=signed["signature"],
     )
     assert response.status_code == 200
+    ingest.drain()  # the worker's first step
     assert InboundMessage.objects.get().wamid == event.wamid
 
 

@@ -1,6 +1,7 @@
 """Cloud API webhook bodies for our numbers and people, signed as Meta signs them."""
 
 from antrean.simulator import cloud
+from antrean.whatsapp import ingest
 from antrean.whatsapp.signature import sign
 
 SECRET = "test-app-secret"
@@ -57,11 +58,16 @@ def status(phone_number_id, wamid, state, *, opaque="", error=None, timestamp=No
     )
 
 
-def post(client, payload, *, secret: str = SECRET, raw: bytes | None = None):
+def post(client, payload, *, secret: str = SECRET, raw: bytes | None = None, drain=True):
+    """POST a signed body to the webhook, then (unless `drain` is false) ingest what it
+    stored, as the worker would at once."""
     data = raw if raw is not None else body_of(payload)
-    return client.post(
+    response = client.post(
         "/webhooks/whatsapp",
         data=data,
         content_type="application/json",
         HTTP_X_HUB_SIGNATURE_256=sign(data, secret),
     )
+    if drain:
+        ingest.drain()
+    return response

@@ -7,8 +7,10 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from antrean.offices.models import WhatsAppNumber
+from antrean.whatsapp import ingest
 from antrean.whatsapp.models import (
     Contact,
+    Delivery,
     InboundMessage,
     OutboundMessage,
     OutboundState,
@@ -84,6 +86,49 @@ class TestSignature:
 
 
 class TestStoring:
+    def test_the_body_is_kept_encrypted_before_200_and_a_worker_ingests_it_once(
+        self, client, secret, number, django_capture_on_commit_callbacks
+    ):
+        from django.db import connection
+
+        payload = make.text(number.phone_number_id, WA_ID, "#Budi#25011987#10082027")
+        with django_capture_on_commit_callbacks() as nudges:
+            assert make.post(client, payload, drain=False).status_code == 200
+        assert len(nudges) == 1  # the worker is told at once
+        delivery = Delivery.objects.get()
+        assert json.loads(delivery.body) == payload
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT body FROM whatsapp_delivery")
+            assert "Budi" not in cursor.fetchone()[0]
+        assert not InboundMessage.objects.exists()
+
+        tally = ingest.drain()
+        assert (tally.stored, tally.duplicates) == (1, 0)
+        assert not Delivery.objects.exists()
+        assert InboundMessage.objects.get().payload["text"]["body"] == "#Budi#25011987#10082027"
+        assert ingest.drain().stored == 0  # nothing twice
+
+    def test_batches_are_ingested_together_and_a_bad_delivery_does_not_block_them(
+        self, client, secret, number, monkeypatch
+    ):
+        monkeypatch.setattr(ingest, "BATCH", 3)
+        for n in range(7):
+            message = make.text(number.phone_number_id, f"62812000000{n:02d}", "halo")
+            make.post(client, message, drain=False)
+        make.post(client, make.text(number.phone_number_id, WA_ID, "x"), drain=False)
+        Delivery.objects.filter(pk=Delivery.objects.order_by("id")[2].pk).update(body="{")
+        tally = ingest.drain()
+        assert (tally.stored, tally.ignored) == (7, 1)
+        assert InboundMessage.objects.count() == 7 and not Delivery.objects.exists()
+
+    def test_the_sweep_finds_a_delivery_whose_nudge_was_lost(self, number):
+        from antrean.whatsapp import tasks
+
+        ingest.store(json.dumps(make.text(number.phone_number_id, WA_ID, "x")), timezone.now())
+        queued = tasks.ingest_task.huey.pending_count()
+        tasks.sweep(timezone.now(), startup=True)
+        assert tasks.ingest_task.huey.pending_count() == queued + 1
+
     def test_a_message_is_stored_before_200_with_its_chat(self, client, secret, number):
         payload = make.text(
             number.phone_number_id,
@@ -135,13 +180,14 @@ class TestStoring:
     def test_a_database_that_cannot_store_gets_503_so_meta_retries(
         self, client, secret, number, monkeypatch
     ):
-        def broken(events):
+        def broken(body, now):
             raise OperationalError("database is locked")
 
-        monkeypatch.setattr("antrean.whatsapp.views.ingest", broken)
+        monkeypatch.setattr("antrean.whatsapp.ingest.store", broken)
         response = make.post(client, make.text(number.phone_number_id, WA_ID, "halo"))
         assert response.status_code == 503
         assert response["Retry-After"] == "30"
+        assert not Delivery.objects.exists() and not InboundMessage.objects.exists()
 
     def test_get_and_post_only(self, client):
         assert client.put("/webhooks/whatsapp").status_code == 405
@@ -323,3 +369,33 @@ def test_nul_bytes_are_dropped(client, secret, number):
     assert make.post(client, payload).status_code == 200
     stored = InboundMessage.objects.get()
     assert stored.wamid == "wamid.NUL" and stored.contact.profile_name == "Budi"
+
+
+def test_a_rush_of_webhooks_nudges_the_workers_a_few_times_not_once_each(monkeypatch):
+    """Per period: one nudge at once, one at its end for what came meanwhile."""
+    from antrean.whatsapp import tasks
+
+    clock, sent = [100.0], []
+    monkeypatch.setattr(ingest.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(ingest, "_next_nudge", 0.0)
+    monkeypatch.setattr(ingest, "_trailing", False)
+    monkeypatch.setattr(tasks, "ingest_task", _Recorder(sent))
+
+    for step in range(10):  # ten webhooks within 10 ms
+        clock[0] = 100.0 + step / 1000
+        ingest._enqueue_ingest()
+    assert sent == [0.0, pytest.approx(ingest.NUDGE_EVERY - 0.001)]
+    clock[0] = 100.0 + ingest.NUDGE_EVERY  # the next period: at once again
+    ingest._enqueue_ingest()
+    assert sent[-1] == 0.0 and len(sent) == 3
+
+
+class _Recorder:
+    def __init__(self, sent):
+        self.sent = sent
+
+    def __call__(self):
+        self.sent.append(0.0)
+
+    def schedule(self, *, delay):
+        self.sent.append(delay)
