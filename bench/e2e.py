@@ -595,11 +595,15 @@ class Run:
         self.check_stored(acknowledged)
 
     def check_stored(self, wamids: list[str]) -> None:
-        """Every update the webhook answered 200 is in the database."""
+        """Every update the webhook answered 200 is in the database: the webhook keeps the
+        body, a worker's drain makes it a message (done here, for what the phases with
+        the worker stopped left waiting)."""
         from django.db import connection
 
+        from antrean.whatsapp import ingest
         from antrean.whatsapp.models import InboundMessage
 
+        ingest.drain()
         stored = sum(
             InboundMessage.objects.filter(wamid__in=wamids[i : i + 500]).count()
             for i in range(0, len(wamids), 500)

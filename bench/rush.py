@@ -1,6 +1,6 @@
 """`make bench` (second part): the rush at a quota release.
 
-20,000 people ask for 2,000 seats within the first minute of a lottery office's release
+20,000 people ask for about 2,000 seats within the first minute of a lottery office's release
 window. Each request goes the real way of a WhatsApp message after the webhook stored it:
 claimed by `antrean.whatsapp.inbound`, run through the dialog, entered into the lottery,
 answered in the outbox - spread over P worker processes. Then the window closes, the draw
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import in_processes_of, record, setup_django
 
 ENTRIES = int(os.environ.get("BENCH_RUSH_ENTRIES", "20000"))
-SEATS_PER_DAY = 100  # x 20 working days in September 2027 = 2,000 seats
+SEATS_PER_DAY = 91  # x 22 working days in September 2027 = 2,002 seats
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", "4"))
 WIB = ZoneInfo("Asia/Jakarta")
 OPENS = datetime.datetime(2027, 8, 31, 9, 0, tzinfo=WIB)
@@ -79,6 +79,7 @@ def main() -> None:
 
     from antrean.booking.models import Booking, DayLoad, SlotLoad
     from antrean.offices.models import Office, ServiceType, WhatsAppNumber
+    from antrean.offices.schedules import schedule_for
     from antrean.release import jobs
     from antrean.release.models import Entry, Release
     from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage
@@ -108,6 +109,14 @@ def main() -> None:
     jobs.run(datetime.datetime(2027, 8, 9, 6, 0, tzinfo=WIB))  # plans September
     release = Release.objects.get(office=office)
     assert release.opens_at == OPENS, release.opens_at
+    schedule = schedule_for(office, OPENS)
+    days = [
+        release.first_day + datetime.timedelta(days=n)
+        for n in range((release.last_day - release.first_day).days + 1)
+    ]
+    seats = SEATS_PER_DAY * sum(
+        day.isoweekday() in schedule.working_days and day not in schedule.closures for day in days
+    )
     Contact.objects.bulk_create(
         [Contact(number=number, wa_id=phone(n), last_inbound_at=OPENS) for n in range(ENTRIES)],
         batch_size=2000,
@@ -140,7 +149,7 @@ def main() -> None:
         "tickets 1..N": tickets == set(range(1, ENTRIES + 1)),
         "every entrant answered at entry": answered == ENTRIES,
         "no overbooking": over_day == over_hour == 0,
-        "every seat given": booked == min(ENTRIES, 20 * SEATS_PER_DAY),
+        "every seat given": booked == min(ENTRIES, seats),
         "every entrant told the result": told == 2 * ENTRIES,
     }
     rows = [
@@ -148,7 +157,7 @@ def main() -> None:
         ("draw + allocate + tell", 1, ENTRIES, booked, allocated_s),
         ("whole rush", PROCESSES, ENTRIES, booked, accepted_s + allocated_s),
     ]
-    print(f"\nquota release rush on {connection.vendor}: {ENTRIES} entries, {booked} seats")
+    print(f"\nquota release rush on {connection.vendor}: {ENTRIES} entries, {seats} seats")
     print(f"{'phase':<28} {'procs':>5} {'entries':>8} {'done':>6} {'seconds':>8} {'per s':>7}")
     for name, procs, asked, done, seconds in rows:
         print(f"{name:<28} {procs:>5} {asked:>8} {done:>6} {seconds:>8.1f} {asked / seconds:>7.0f}")
