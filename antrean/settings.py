@@ -260,6 +260,10 @@ LOGIN_REDIRECT_URL = "backoffice:today"
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the web's rate limits see it (behind nginx with
+# WEB_TRUST_FORWARDED_FOR, the one nginx saw), not nginx's own: otherwise five wrong
+# passwords from anywhere would lock an officer out everywhere.
+AXES_CLIENT_IP_CALLABLE = "antrean.web.common.client_ip"
 AXES_LOCKOUT_CALLABLE = "antrean.backoffice.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from antrean.backoffice.models import AuditEntry
+from antrean.web.common import client_ip
 
 
 def record(request, action: str, *, now: datetime, booking_code: str = "", target="", **detail):
@@ -16,5 +17,5 @@ def record(request, action: str, *, now: datetime, booking_code: str = "", targe
         booking_code=booking_code or "",
         target=str(target)[:80],
         detail={k: v for k, v in detail.items() if v not in (None, "")},
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),  # behind nginx, the address nginx saw
     )

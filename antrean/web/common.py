@@ -1,5 +1,6 @@
 """What the public booking and manage pages share."""
 
+import ipaddress
 from datetime import date, datetime
 from functools import wraps
 
@@ -29,13 +30,31 @@ def now() -> datetime:
 
 
 def client_address(request) -> str:
+    """The client's IP address (rate limits, sign-in lockouts, the audit log), or
+    "unknown"."""
     if settings.WEB_TRUST_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The last address is the one our proxy saw; those before it are whatever the
-            # client wrote, and would let anyone pick a fresh address per request.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+        # The last address is the one our proxy saw; those before it are whatever the
+        # client wrote, and would let anyone pick a fresh address per request.
+        last = forwarded.split(",")[-1].strip()
+        if _is_ip(last):
+            return last
+    remote = request.META.get("REMOTE_ADDR", "")
+    return remote if _is_ip(remote) else "unknown"
+
+
+def client_ip(request) -> str | None:
+    """`client_address`, or None when there is none (for columns of IP addresses)."""
+    address = client_address(request)
+    return None if address == "unknown" else address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def refusal(request, error: BookingError, office: Office | None = None) -> str:

@@ -419,6 +419,27 @@ def test_sign_in_locks_after_five_failures(client, django_user_model, office):
     assert refused.status_code == 429 and "dikunci" in refused.content.decode()
 
 
+def test_behind_the_proxy_a_lockout_holds_for_the_address_that_failed_only(
+    client, django_user_model, office, settings
+):
+    """All requests come from nginx; the address it saw is the one that fails."""
+    from django.test import Client
+
+    from antrean.backoffice.models import Staff
+
+    settings.WEB_TRUST_FORWARDED_FOR = True
+    user = django_user_model.objects.create_user("loket", password="Sandi-Loket-2027")
+    Staff.objects.create(user=user, role="officer", office=office)
+    url = reverse("backoffice:login")
+    guesser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    for _ in range(5):
+        guesser.post(url, {"username": "loket", "password": "salah"})
+    assert guesser.post(url, {"username": "loket", "password": "salah"}).status_code == 429
+    officer = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    signed_in = officer.post(url, {"username": "loket", "password": "Sandi-Loket-2027"})
+    assert signed_in.status_code == 302
+
+
 def test_signing_in_leads_to_today(client, django_user_model, office):
     user = django_user_model.objects.create_user("loket", password="Sandi-Loket-2027")
     from antrean.backoffice.models import Staff

@@ -182,3 +182,15 @@ def test_a_forged_forwarded_address_does_not_escape_the_limit(settings, db):
         for n in range(11)
     ]
     assert answers[-1].status_code == 429
+
+
+def test_a_forwarded_address_that_is_no_address_falls_back_to_the_connection(settings, rf):
+    from antrean.web.common import client_address, client_ip
+
+    settings.WEB_TRUST_FORWARDED_FOR = True
+    garbage = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, <script>", REMOTE_ADDR="10.0.0.2")
+    assert client_address(garbage) == "10.0.0.2"
+    proxied = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 2001:db8::7", REMOTE_ADDR="10.0.0.2")
+    assert client_address(proxied) == "2001:db8::7"
+    nothing = rf.get("/", REMOTE_ADDR="")
+    assert (client_address(nothing), client_ip(nothing)) == ("unknown", None)
