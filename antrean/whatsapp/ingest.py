@@ -97,10 +97,8 @@ def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:
         log.error("delivery %s: body is not JSON, dropped", delivery.pk)
         result.ignored += 1
         return
-    one = Ingested()
     try:
-        with transaction.atomic():
-            ingest(payloads.parse(envelope), into=one)
+        one = ingest(payloads.parse(envelope))  # its own savepoint in the batch
     except OperationalError:
         raise  # the database is away: the whole batch waits for the next try
     except DatabaseError as error:
@@ -112,8 +110,9 @@ def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:
     result.add(one)
 
 
-def ingest(events: list, *, into: Ingested | None = None) -> Ingested:
-    result = into if into is not None else Ingested()
+def ingest(events: list) -> Ingested:
+    """Store one delivery's events, all or none (a savepoint inside the drain's batch)."""
+    result = Ingested()
     with transaction.atomic():
         for event in events:
             if isinstance(event, payloads.Message):
