@@ -1,5 +1,6 @@
-"""Browser security headers Django 5.2 does not set itself: a Content-Security-Policy and a
-Permissions-Policy (docs/security.md).
+"""Browser security headers Django 5.2 does not set itself: a Content-Security-Policy, a
+Permissions-Policy, and Cache-Control for pages that did not choose their own
+(docs/security.md).
 
 Django's SecurityMiddleware already sends X-Content-Type-Options, Referrer-Policy and
 Cross-Origin-Opener-Policy (settings.SECURE_*), and XFrameOptionsMiddleware X-Frame-Options.
@@ -68,9 +69,17 @@ def _media_type(response) -> str:
     return response.get("Content-Type", "").split(";")[0].strip().lower()
 
 
+# Dynamic answers carry personal data more often than not (a booking's proof and manage
+# pages, the back office's lists, the simulator's chats), and a shared computer's browser
+# cache or a proxy must keep none of it; the few public pages lose little by not being
+# cached. A view that wants caching says so itself (Cache-Control is then left alone).
+NO_STORE = "private, no-store"
+
+
 class SecurityHeadersMiddleware:
-    """Sets the two headers on every response that does not set its own. Static files are
-    answered by WhiteNoise before this middleware, and need neither."""
+    """Sets these headers on every response that does not set its own. Static files are
+    answered by WhiteNoise before this middleware, and need none of them (WhiteNoise gives
+    them their own long Cache-Control)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,6 +87,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.setdefault("Cache-Control", NO_STORE)
         media_type = _media_type(response)
         if media_type == "text/html":
             # Django's own error pages in DEBUG (the yellow traceback, the URL list) are

@@ -34,6 +34,8 @@ def assert_common(response) -> None:
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["Permissions-Policy"] == PERMISSIONS_POLICY
+    # No browser or proxy keeps a copy of a dynamic answer, however it was reached.
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
 
 def assert_page(response) -> None:
@@ -75,6 +77,27 @@ def test_back_office_pages(client, make_office, django_user_model):
         response = client.get(path)
         assert response.status_code == 200, path
         assert_page(response)
+
+
+@pytest.mark.django_db
+def test_a_view_that_chose_its_caching_keeps_it_and_static_files_are_cached(client, settings):
+    from django.contrib.staticfiles import finders
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from antrean.web.security import SecurityHeadersMiddleware
+
+    def cached(request):
+        response = HttpResponse("public")
+        response["Cache-Control"] = "public, max-age=60"
+        return response
+
+    response = SecurityHeadersMiddleware(cached)(RequestFactory().get("/"))
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert finders.find("web/print.js")
+    static = client.get(settings.STATIC_URL + "web/print.js")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "")
 
 
 @pytest.mark.django_db
