@@ -33,6 +33,7 @@ from antrean.whatsapp.models import (
     OutboundMessage,
     OutboundState,
 )
+from antrean.whatsapp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:
         log.error("delivery %s: body is not JSON, dropped", delivery.pk)
         result.ignored += 1
         return
+    if log.isEnabledFor(logging.DEBUG):  # the body as Meta sent it, but nobody in it
+        log.debug("delivery %s: %s", delivery.pk, json.dumps(redact(envelope)))
     try:
         one = ingest(payloads.parse(envelope))  # its own savepoint in the batch
     except OperationalError:
