@@ -54,3 +54,38 @@ def test_readme_starts_with_the_two_commands():
 def test_ci_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def _audit():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("audit", ROOT / "tools" / "audit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_runs_the_dependency_audit():
+    assert "make audit-ci" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("verdict", [0, 3])
+def test_the_audit_runs_and_its_verdict_counts_when_pypi_answers(monkeypatch, verdict):
+    audit = _audit()
+    monkeypatch.setattr(audit, "reachable", lambda: None)
+    assert audit.main(["python3", "-c", f"raise SystemExit({verdict})"]) == verdict
+
+
+def test_an_audit_that_cannot_reach_pypi_says_so_and_fails_only_when_required(monkeypatch, capsys):
+    audit = _audit()
+    monkeypatch.setattr(audit, "reachable", lambda: "https://pypi.org/... answered HTTP 404")
+    monkeypatch.delenv("ANTREAN_REQUIRE_AUDIT", raising=False)
+    assert audit.main(["false"]) == 0
+    assert "NOT RUN" in capsys.readouterr().err
+    monkeypatch.setenv("ANTREAN_REQUIRE_AUDIT", "1")
+    assert audit.main(["false"]) == 1
+
+
+def test_the_audit_asks_pypi_about_a_release_we_pinned():
+    name, version = _audit().first_pin()
+    assert f"{name}=={version}" in (ROOT / "requirements.lock").read_text()
