@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "antrean.release",
     "antrean.backoffice",
     "antrean.ops",
+    "antrean.privacy",
     "axes",
 ]
 
@@ -158,6 +159,10 @@ else:
 # SECRET_KEY so a demo works; a deployment sets them (and keeps them out of the database).
 FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
 FIELD_HASH_KEY = env("FIELD_HASH_KEY")
+# Days personal data is kept after a booking's day ended (then erased, the statistics kept),
+# and days the audit log and sign-in records are kept (antrean/privacy/retention.py).
+RETENTION_DAYS = envint("RETENTION_DAYS", 365)
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
 
 # --- WhatsApp Cloud API --------------------------------------------------------------------
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN")

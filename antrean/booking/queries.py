@@ -75,7 +75,8 @@ def booking_json(booking: Booking) -> dict:
         "office_code": booking.office.code,
         "phone": booking.phone,
         "name": booking.name,
-        "birth_date": booking.birth_date.isoformat(),
+        # None once retention erased it (antrean/privacy/retention.py).
+        "birth_date": booking.birth_date.isoformat() if booking.birth_date else None,
         "visit_date": booking.visit_date.isoformat(),
         "slot_start": when(booking.slot_at),
         "queue_number": booking.queue_number,
