@@ -7,9 +7,39 @@ The reference office is small on purpose, so tests can fill it: Monday to Friday
 
 import datetime
 import itertools
+import os
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based tests: "ci" (the default) is bounded and deterministic - the same examples
+# on every run, so a red build is always the change's doing and always reproducible.
+# HYPOTHESIS_PROFILE=fuzz explores: random examples, 25 times as many, failures kept in
+# .hypothesis/ and replayed first on the next run (then pin them with @example).
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,  # a shared CI machine's pauses are not bugs
+    derandomize=True,  # implies no example database
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=5_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def scaled_examples(share: float) -> int:
+    """A share of the profile's examples, for property tests whose examples are slow
+    (each one a request and a drain): they grow with HYPOTHESIS_PROFILE=fuzz too."""
+    return max(10, round(settings().max_examples * share))
+
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

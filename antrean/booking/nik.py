@@ -82,7 +82,10 @@ def normalize_nik(raw: str) -> str:
 
 def check_nik(raw: str, birth_date: date | None = None) -> NikInfo:
     nik = normalize_nik(raw)
-    if not nik.isdigit():
+    # ASCII digits only: "²" is a digit to isdigit() that int() refuses, and a NIK in
+    # Arabic-Indic or full-width digits would pass as a different number (its lookup hash
+    # differs), slipping past the one-booking-per-NIK rules.
+    if not (nik.isascii() and nik.isdigit()):
         raise InvalidNik(why="digits")
     if len(nik) != NIK_LENGTH:
         raise InvalidNik(why="length", length=len(nik), expected=NIK_LENGTH)

@@ -97,7 +97,9 @@ def _is_a_date(text: str, today: date) -> bool:
 def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
     """A date as people write it. `past`: a two-digit year is in the past (birth dates)."""
     text = raw.strip().lower()
-    if text.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses. Digits of other scripts
+    # and full-width ones are decimal, and int() reads them.
+    if text.isdecimal():
         if len(text) not in (6, 8):  # DDMMYY or DDMMYYYY; anything else is ambiguous
             raise LawError(field, "unreadable", raw=raw.strip())
         day, month, year = text[:2], text[2:4], text[4:]
@@ -109,8 +111,15 @@ def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
         if len(parts) != 3:
             raise LawError(field, "unreadable", raw=raw.strip())
         day, month, year = parts
-    month_number = int(month) if month.isdigit() else MONTHS.get(month.rstrip("."))
-    if not day.isdigit() or not year.isdigit() or month_number is None or len(year) not in (2, 4):
+    # A day or a month has at most two digits (and int() refuses a 5,000-digit one).
+    numeric_month = month.isdecimal() and len(month) <= 2
+    month_number = int(month) if numeric_month else MONTHS.get(month.rstrip("."))
+    if (
+        not (day.isdecimal() and len(day) <= 2)
+        or not year.isdecimal()
+        or month_number is None
+        or len(year) not in (2, 4)
+    ):
         raise LawError(field, "unreadable", raw=raw.strip())
     if not 1 <= month_number <= 12:
         raise LawError(field, "no_such_month", raw=raw.strip(), month=month_number)

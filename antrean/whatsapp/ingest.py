@@ -14,11 +14,18 @@ import json
 import logging
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 
@@ -102,12 +109,26 @@ def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:
         log.debug("delivery %s: %s", delivery.pk, json.dumps(redact(envelope)))
     try:
         one = ingest(payloads.parse(envelope))  # its own savepoint in the batch
-    except OperationalError:
+    except (OperationalError, InterfaceError):
         raise  # the database is away: the whole batch waits for the next try
     except DatabaseError as error:
         # A value the database refuses (an id longer than any Meta sends): retrying would
         # refuse it forever and hold up everything behind it.
         log.error("delivery %s: not stored (%s), dropped", delivery.pk, type(error).__name__)
+        result.ignored += 1
+        return
+    except Exception as error:
+        # Anything else in a signed body that cannot be stored fails the same way on every
+        # try: a lone surrogate ("\ud800" in JSON: no encoding takes it, so neither the
+        # database driver nor the encryption does), a value nested deeper than the JSON
+        # encoder goes. Dropped with its traceback (never the body), like the above; its
+        # savepoint undid whatever of it was written.
+        log.error(
+            "delivery %s: not ingested (%s), dropped\n%s",
+            delivery.pk,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
         result.ignored += 1
         return
     result.add(one)
@@ -193,9 +214,13 @@ def _apply_status(event: payloads.Status, result: Ingested) -> None:
     if OutboundMessage.objects.filter(wamid=event.wamid, wa_status__in=earlier).update(**changes):
         return
     # A send whose worker died before recording Meta's id: the status says it went out.
-    if event.opaque.startswith("out:") and event.opaque[4:].isdigit():
+    # Our callback data "out:<id>": ASCII digits ("²" is a digit that int() refuses), and
+    # no more than a bigint holds. Or its sender recorded the id just after the update
+    # above looked (the status often comes before Meta's answer): that id, then.
+    pk = event.opaque.removeprefix("out:")
+    if event.opaque.startswith("out:") and pk.isascii() and pk.isdigit() and len(pk) <= 18:
         OutboundMessage.objects.filter(
-            pk=int(event.opaque[4:]), wamid__isnull=True, wa_status__in=earlier
+            Q(wamid__isnull=True) | Q(wamid=event.wamid), pk=int(pk), wa_status__in=earlier
         ).update(wamid=event.wamid, state=OutboundState.SENT, sent_at=event.at, **changes)
 
 

@@ -99,8 +99,10 @@ def _message(raw: dict, phone_number_id: str, names: dict) -> Message | Other:
     wa_id = _text(raw.get("from"))
     if kind in IGNORED or not kind:
         return Other("messages", f"{kind or 'untyped'} message ignored")
-    if not wamid or not wa_id.isdigit() or len(wamid) > MAX_WAMID or len(wa_id) > MAX_WA_ID:
-        return Other("messages", f"{kind} message without a usable id or sender")
+    # A sender is a phone number to answer: ASCII digits ("²" and "٦" are digits too).
+    sender_ok = wa_id.isascii() and wa_id.isdigit() and len(wa_id) <= MAX_WA_ID
+    if not wamid or not sender_ok or len(wamid) > MAX_WAMID:
+        return Other("messages", f"{kind[:32]} message without a usable id or sender")
     common = {
         "wamid": wamid,
         "phone_number_id": phone_number_id,
@@ -158,7 +160,8 @@ def _status(raw: dict, phone_number_id: str) -> Status | Other:
         at=_when(raw.get("timestamp")),
         recipient=_text(raw.get("recipient_id")),
         opaque=_text(raw.get("biz_opaque_callback_data")),
-        error_code=code if isinstance(code, int) else None,
+        # An IntegerField: 32 bits on every database (and True is an int to Python).
+        error_code=code if type(code) is int and -(2**31) <= code < 2**31 else None,
         error_title=_text(error.get("title")) or _text(error.get("message")),
         error_detail=_text(_dict(error.get("error_data")).get("details")),
     )
@@ -168,13 +171,16 @@ def parse(envelope) -> list[Message | Status | Other]:
     """Every event in a webhook body, in order."""
     if not isinstance(envelope, dict):
         return [Other("?", "body is not a JSON object")]
-    if envelope.get("object") != "whatsapp_business_account":
-        return [Other("?", f"object {envelope.get('object')!r}")]
+    kind = envelope.get("object")
+    if kind != "whatsapp_business_account":
+        # A log line: never the repr of a megabyte, or of lists nested 900 deep.
+        shown = repr(kind[:40]) if isinstance(kind, str) else f"of type {type(kind).__name__}"
+        return [Other("?", f"object {shown}")]
     events: list[Message | Status | Other] = []
     for entry in _list(envelope.get("entry")):
         for change in _list(_dict(entry).get("changes")):
             change = _dict(change)
-            name, value = _text(change.get("field")), _dict(change.get("value"))
+            name, value = _text(change.get("field"))[:64], _dict(change.get("value"))
             if name != "messages":
                 events.append(Other(name or "?", _summary(value)))
                 continue
@@ -193,6 +199,6 @@ def parse(envelope) -> list[Message | Status | Other]:
 
 
 def _summary(value: dict) -> str:
-    """A one-line description for the log, without message contents."""
-    event = value.get("event") or value.get("message_template_name") or ""
-    return f"{', '.join(sorted(value)[:6])} {event}".strip()
+    """A one-line description for the log, without message contents (and short)."""
+    event = _text(value.get("event") or value.get("message_template_name"))[:80]
+    return f"{', '.join(key[:32] for key in sorted(value)[:6])} {event}".strip()

@@ -14,6 +14,11 @@ from antrean.whatsapp import ingest, signature
 
 log = logging.getLogger(__name__)
 
+# Meta's updates are a few kilobytes (at most a thousand or so small events). Anything
+# bigger is refused before it is read, hashed or stored: Django's own limit
+# (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) would let it through to the drain.
+MAX_BODY = 1024 * 1024
+
 
 @csrf_exempt
 def webhook(request):
@@ -21,7 +26,14 @@ def webhook(request):
         return _handshake(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
+    declared = (request.META.get("CONTENT_LENGTH") or "0").strip()
+    if not declared.isascii() or not declared.isdigit():
+        return JsonResponse({"error": "invalid Content-Length"}, status=400)
+    if len(declared) > 9 or int(declared) > MAX_BODY:  # int() refuses 4,300 digits
+        return _too_large()
     body = request.body
+    if len(body) > MAX_BODY:  # more than declared (a server that does not cut at it)
+        return _too_large()
     header = request.headers.get("X-Hub-Signature-256", "")
     if not header:
         log.warning("webhook: unsigned POST refused")
@@ -44,6 +56,11 @@ def webhook(request):
         return response
     log.debug("webhook: delivery stored (%d bytes)", len(body))  # its tally: the worker's
     return JsonResponse({"ok": True})
+
+
+def _too_large():
+    log.warning("webhook: POST over %d bytes refused", MAX_BODY)
+    return JsonResponse({"error": f"body over {MAX_BODY} bytes"}, status=413)
 
 
 def _handshake(request):
