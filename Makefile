@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint audit audit-ci audit-tool test-sqlite test-postgres bench lock clean
+.PHONY: install demo test lint audit audit-ci audit-tool test-sqlite test-postgres chaos bench lock clean
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,19 @@ test-sqlite: install
 
 test-postgres: install
 	$(BIN)/python tools/postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault tests (antrean/ops/tests/test_faults.py) for minutes instead of seconds:
+# CHAOS_SECONDS of traffic from CHAOS_APPLICANTS people, the fault repeated every 25 s
+# throughout, every scenario on SQLite and then on a throwaway PostgreSQL cluster (`test`
+# runs them short, some on one database only). CHAOS_SEED=n replays a run's Graph API
+# failures. Not part of `test`: about half an hour with these defaults.
+CHAOS_SECONDS ?= 180
+CHAOS_APPLICANTS ?= 400
+chaos: install
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_APPLICANTS=$(CHAOS_APPLICANTS) \
+		$(BIN)/pytest antrean/ops/tests/test_faults.py $(PYTEST_ARGS)
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_APPLICANTS=$(CHAOS_APPLICANTS) \
+		$(BIN)/python tools/postgres.py -- $(BIN)/pytest antrean/ops/tests/test_faults.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -174,10 +174,14 @@ def _send(row: OutboundMessage, contact: Contact) -> str:
             row.state = OutboundState.RETRY
             row.not_before = timezone.now() + timedelta(seconds=delay)
             _record_error(row, error)
-            row.save(update_fields=["state", "not_before", *_ERROR_FIELDS])
+            if not _still_sending(row, ["state", "not_before", *_ERROR_FIELDS]):
+                return OutboundState.SENT
             log.info("outbound %s: retry in %.0f s (%s)", row.pk, delay, error)
             return OutboundState.RETRY
-        _finish(row, OutboundState.FAILED, error=error)
+        row.state = OutboundState.FAILED
+        _record_error(row, error)
+        if not _still_sending(row, ["state", *_ERROR_FIELDS]):
+            return OutboundState.SENT
         log.warning("outbound %s failed: %s", row.pk, error)
         return OutboundState.FAILED
     except (messages.InvalidMessage, KeyError, TypeError) as error:
@@ -193,6 +197,19 @@ def _send(row: OutboundMessage, contact: Contact) -> str:
         error_detail="",
     )
     return OutboundState.SENT
+
+
+def _still_sending(row: OutboundMessage, fields: list[str]) -> bool:
+    """Save a failed attempt's outcome, unless the row is no longer `sending`: Meta may
+    have taken the message before the call failed (a timeout after it arrived), and its
+    status webhook, applied meanwhile, marked the row sent. Overwriting that would send it
+    again. False when it was settled so."""
+    saved = OutboundMessage.objects.filter(pk=row.pk, state=OutboundState.SENDING).update(
+        **{name: getattr(row, name) for name in fields}
+    )
+    if not saved:
+        log.info("outbound %s: its status came during the failed call: sent", row.pk)
+    return saved == 1
 
 
 def opaque(row: OutboundMessage) -> str:

@@ -136,6 +136,24 @@ def alive(pid: int) -> bool:
         return False
 
 
+def kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL a command and every process below it, as the OOM killer or a power cut would
+    (`antrean serve`'s granian workers are child processes: killing the parent alone would
+    leave them serving on the port). Frozen first, so that no parent respawns a child."""
+    family = [process.pid, *descendants(process.pid)]
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in family:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in family[1:]):
+        assert time.monotonic() < deadline, "a killed process lingers"
+        time.sleep(0.05)
+
+
 def stop(process: subprocess.Popen, timeout: float = 30.0) -> int:
     process.send_signal(signal.SIGTERM)
     try:

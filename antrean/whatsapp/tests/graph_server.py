@@ -2,15 +2,19 @@
 
 It accepts what the Cloud API accepts (messages, media upload, media lookup and download),
 records every request, and can be told to fail the next calls the way Meta does: 5xx,
-429 with Meta's error bodies, permanent 4xx errors, or hanging past the client's timeout.
+429 with Meta's error bodies, permanent 4xx errors, or hanging past the client's timeout;
+or to fail a share of all sends at random for a while (`fail_randomly`), as during one of
+Meta's incidents. Like Meta, it reports each accepted message back to the webhook with a
+signed `sent` status, and delivers that status again until the webhook answers 200.
 """
 
-import contextlib
 import itertools
 import json
+import random
 import threading
 import time
 import urllib.request
+from collections import Counter
 from email.parser import BytesParser
 from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +67,26 @@ PAIR_RATE = Failure(
 SERVER_ERROR = Failure(500, meta_error(131000, "Something went wrong"))
 BAD_GATEWAY = Failure(502, None)
 INVALID_NUMBER = Failure(400, meta_error(131026, "Message undeliverable", "Receiver is incapable"))
+UNAVAILABLE = Failure(503, meta_error(2, "Service temporarily unavailable"))
+ACCOUNT_RATE = Failure(429, meta_error(80007, "Rate limit issues"))
+APP_RATE = Failure(400, meta_error(4, "Application request limit reached"))
+
+
+def random_failures(hang: float) -> dict[str, Failure]:
+    """What Meta answers while it is in trouble, by name: server errors with its error
+    bodies, its rate limits, and calls that hang past the client's timeout - before the
+    message was taken (`hang`) or after (`hang_accepted`: sent, but the answer is lost)."""
+    return {
+        "500": SERVER_ERROR,
+        "502": BAD_GATEWAY,
+        "503": UNAVAILABLE,
+        "429 130429": THROUGHPUT,
+        "429 80007": ACCOUNT_RATE,
+        "400 131056": PAIR_RATE,
+        "400 4": APP_RATE,
+        "hang": Failure(hang=hang),
+        "hang_accepted": Failure(hang=hang, accept=True),
+    }
 
 
 class GraphServer:
@@ -73,7 +97,17 @@ class GraphServer:
         self.media: dict[str, tuple[bytes, str]] = {}
         self.failures: list[Failure] = []
         self.webhook: tuple[str, str] | None = None  # (url, app secret) for status updates
+        self.status_retry_seconds = 300.0  # Meta keeps delivering a refused status (for days)
+        self.random_rate = 0.0  # share of sends and uploads failed at random
+        self.random_menu: dict[str, Failure] = {}
+        self.injected: Counter[str] = Counter()  # random failures given, by name
+        self._random = random.Random()
+        self._deck: list[str] = []
+        self.latency = 0.0  # seconds Meta takes to answer a send it has taken
+        self.answering = 0  # message sends being answered right now
+        self.handling = 0  # requests of any kind not finished yet (hanging ones too)
         self.lock = threading.Lock()
+        self._stopped = threading.Event()
         self._ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -89,12 +123,49 @@ class GraphServer:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()  # status deliveries still retrying give up
         self.server.shutdown()
         self.server.server_close()
 
     def fail_next(self, *failures: Failure) -> None:
         with self.lock:
             self.failures.extend(failures)
+
+    def fail_randomly(self, rate: float, *, hang: float, seed: int | None = None) -> None:
+        """From now on fail `rate` of message sends and media uploads, each with one of
+        `random_failures(hang)` picked at random, until `recover()`."""
+        with self.lock:
+            self._random.seed(seed)
+            self._deck = []
+            self.random_menu = random_failures(hang)
+            self.random_rate = rate
+
+    def recover(self) -> None:
+        with self.lock:
+            self.random_rate = 0.0
+
+    def _random_failure(self, path: str) -> Failure | None:
+        with self.lock:
+            if not self.random_rate or not path.endswith(("/messages", "/media")):
+                return None
+            if self._random.random() >= self.random_rate:
+                return None
+            # Dealt from a shuffled deck, so that a few dozen failures include every kind.
+            if not self._deck:
+                self._deck = list(self.random_menu)
+                self._random.shuffle(self._deck)
+            name = next(
+                (
+                    n
+                    for n in self._deck
+                    if path.endswith("/messages") or not self.random_menu[n].accept
+                ),
+                "hang",  # an upload is no message Meta could take: it just hangs
+            )
+            if name in self._deck:
+                self._deck.remove(name)
+            self.injected[name] += 1
+            return self.random_menu[name]
 
     def add_media(self, content: bytes, mime_type: str) -> str:
         media_id = f"{900000 + next(self._ids)}"
@@ -125,17 +196,26 @@ class GraphServer:
         )
 
         def post():
-            request = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Hub-Signature-256": sign(body, secret),
-                },
-            )
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(request, timeout=10).close()
+            # Like Meta: whatever is not a 200 (a refusal, a timeout, no answer at all) is
+            # delivered again, so a status is lost only if the webhook never recovers.
+            deadline = time.monotonic() + self.status_retry_seconds
+            while not self._stopped.is_set():
+                request = urllib.request.Request(
+                    url,
+                    data=body,
+                    method="POST",
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Hub-Signature-256": sign(body, secret),
+                    },
+                )
+                try:
+                    urllib.request.urlopen(request, timeout=10).close()
+                    return
+                except OSError:
+                    if time.monotonic() > deadline:
+                        return
+                    self._stopped.wait(0.5)
 
         threading.Thread(target=post, daemon=True).start()
 
@@ -171,6 +251,8 @@ class GraphServer:
                     if failure is not None:
                         graph.failures.remove(failure)
                 if failure is None:
+                    failure = graph._random_failure(self.path)
+                if failure is None:
                     return False
                 if failure.hang:
                     if failure.accept and record is not None:
@@ -187,6 +269,15 @@ class GraphServer:
                 self._reply(401, meta_error(190, "Invalid OAuth access token"))
                 return False
 
+            def handle_one_request(self):
+                with graph.lock:
+                    graph.handling += 1
+                try:
+                    super().handle_one_request()
+                finally:
+                    with graph.lock:
+                        graph.handling -= 1
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
@@ -199,7 +290,14 @@ class GraphServer:
                 if not self._authorized() or self._scripted(record):
                     return
                 if len(parts) == 3 and parts[2] == "messages":
-                    wamid = self._accept(record)
+                    with graph.lock:
+                        graph.answering += 1
+                    try:
+                        wamid = self._accept(record)
+                        time.sleep(graph.latency)  # taken, not yet answered
+                    finally:
+                        with graph.lock:
+                            graph.answering -= 1
                     to = record["json"].get("to", "")
                     self._reply(
                         200,

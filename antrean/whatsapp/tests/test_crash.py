@@ -20,6 +20,7 @@ from antrean.ops.tests.processes import (
     bookings,
     environment,
     free_port,
+    kill_tree,
     prepare,
     start,
     stop,
@@ -114,8 +115,7 @@ def stack(tmp_path, graph):
 
 
 def kill(process) -> None:
-    process.kill()  # SIGKILL: no cleanup, like a power cut or the OOM killer
-    process.wait()
+    kill_tree(process)  # SIGKILL, granian's workers too: no cleanup, like a power cut
 
 
 def kinds_sent_to(graph, phone: str) -> list[str]:

@@ -271,6 +271,61 @@ class TestInterruptedSends:
         row.refresh_from_db()
         assert (row.state, row.wamid) == ("sent", "wamid.META")
 
+    def test_a_call_that_failed_after_meta_took_the_message_does_not_undo_its_status(
+        self, graph, contact, monkeypatch
+    ):
+        """Regression (test_faults.py): a timeout whose message had reached Meta, and whose
+        status webhook came during the call, was recorded as a retry over the status, and
+        the message went out again 30 s later."""
+        from antrean.whatsapp import graph as graph_api
+        from antrean.whatsapp import ingest, payloads
+        from antrean.whatsapp.tests import payloads_for_tests as make
+
+        (row,) = queue(contact, Text("sekali"))
+
+        def taken_then_timed_out(number, body):
+            status = make.status(
+                number, "wamid.META", "sent", opaque=body["biz_opaque_callback_data"]
+            )
+            ingest.ingest(payloads.parse(status))
+            raise graph_api.GraphError("timeout", retryable=True, ambiguous=True)
+
+        monkeypatch.setattr(graph_api, "send_message", taken_then_timed_out)
+        outbox.deliver(contact.pk)
+        row.refresh_from_db()
+        assert (row.state, row.wamid, row.wa_status) == ("sent", "wamid.META", "sent")
+
+    def test_a_status_read_while_the_sender_records_meta_s_id_is_kept(self, contact, monkeypatch):
+        """Regression (test_faults.py, PostgreSQL): the status came before Meta's answer; its
+        look by Meta's id found nothing, the sender then recorded the id, and the look by our
+        callback data wanted a row without one: the status was dropped."""
+        from django.db.models import QuerySet
+
+        from antrean.whatsapp import ingest, payloads
+        from antrean.whatsapp.tests import payloads_for_tests as make
+
+        (row,) = queue(contact, Text("sekali"))
+        OutboundMessage.objects.filter(pk=row.pk).update(state=OutboundState.SENDING)
+        real_update, looked = QuerySet.update, []
+
+        def update(queryset, **changes):
+            updated = real_update(queryset, **changes)
+            if queryset.model is OutboundMessage and not looked:
+                looked.append(updated)  # the status's first look; now the sender's answer:
+                OutboundMessage.objects.filter(pk=row.pk).update(
+                    state="sent", wamid="wamid.M", sent_at=timezone.now()
+                )
+            return updated
+
+        monkeypatch.setattr(QuerySet, "update", update)
+        status = make.status(
+            contact.number.phone_number_id, "wamid.M", "sent", opaque=f"out:{row.pk}"
+        )
+        ingest.ingest(payloads.parse(status))
+        row.refresh_from_db()
+        assert looked == [0]
+        assert (row.state, row.wamid, row.wa_status) == ("sent", "wamid.M", "sent")
+
 
 def test_buttons_go_out_as_interactive_messages(graph, contact):
     queue(
