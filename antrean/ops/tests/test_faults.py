@@ -47,7 +47,6 @@ from antrean.ops.tests.faults import (
     sqlite_files,
 )
 from antrean.ops.tests.postgres_server import PostgresServer
-from antrean.ops.tests.redis_server import RedisServer, require_redis_server
 from antrean.whatsapp.tests.graph_server import GraphServer, random_failures
 
 pytestmark = pytest.mark.slow
@@ -199,14 +198,6 @@ def own_postgres():
         yield server.create()
     finally:
         server.remove()
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    require_redis_server()
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.skipif(

@@ -47,7 +47,6 @@ from antrean.ops.tests.processes import (
     stop,
     wait_for,
 )
-from antrean.ops.tests.redis_server import RedisServer, require_redis_server
 from antrean.simulator import cloud
 from antrean.whatsapp.signature import sign
 from antrean.whatsapp.tests.graph_server import GraphServer
@@ -174,14 +173,6 @@ class Database:
 
     def close(self) -> None:
         self.connection.close()
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    require_redis_server()
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

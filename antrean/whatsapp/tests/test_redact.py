@@ -35,15 +35,16 @@ PERSONAL = {
 }
 
 
-def personal_values(value, key=None):
+def leaves(value, key=None):
+    """(key, value) for every value that is not a dict or a list, under its own key."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from personal_values(v, k)
+            yield from leaves(v, k)
     elif isinstance(value, list):
         for v in value:
-            yield from personal_values(v, key)
-    elif key in PERSONAL and value not in (None, True, False, ""):
-        yield str(value)
+            yield from leaves(v, key)
+    else:
+        yield key, value
 
 
 def keys(value):
@@ -56,24 +57,26 @@ def keys(value):
             yield from keys(v)
 
 
-def kept(value, key=None):
+def personal_values(value):
+    for key, leaf in leaves(value):
+        if key in PERSONAL and leaf not in (None, True, False, ""):
+            yield str(leaf)
+
+
+WHAT_HAPPENED = {
+    "object",
+    "field",
+    "type",
+    "status",
+    "id",
+    "phone_number_id",
+    "display_phone_number",
+}
+
+
+def kept(value):
     """The (key, value) pairs that say what happened."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from kept(v, k)
-    elif isinstance(value, list):
-        for v in value:
-            yield from kept(v, key)
-    elif key in {
-        "object",
-        "field",
-        "type",
-        "status",
-        "id",
-        "phone_number_id",
-        "display_phone_number",
-    }:
-        yield key, value
+    return [(key, leaf) for key, leaf in leaves(value) if key in WHAT_HAPPENED]
 
 
 @needs_fixtures
