@@ -41,6 +41,22 @@ def scaled_examples(share: float) -> int:
     return max(10, round(settings().max_examples * share))
 
 
+def pytest_collection_modifyitems(items):
+    """Every database test may use every database: on SQLite the webhook's deliveries live
+    in a file of their own (antrean/whatsapp/inbox.py), and any test that posts to the
+    webhook writes there. Keeps each test's own marker arguments (transaction=True...)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = {"db", "transactional_db", "live_server"} & set(item.fixturenames)
+        if marker is None and not uses_db:
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        kwargs.setdefault("databases", "__all__")
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
 WIT = ZoneInfo("Asia/Jayapura")

@@ -127,9 +127,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not memory: the concurrency tests open it from many processes.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # Webhook deliveries in a file of their own, so an acknowledgement never waits for the
+    # worker's write lock on the main file (antrean/whatsapp/inbox.py).
+    _main = Path(_db["NAME"])
+    _inbox = {**_db, "NAME": str(_main.with_name(f"{_main.stem}-inbox{_main.suffix}"))}
+    _inbox["TEST"] = {"NAME": str(DATA_DIR / "test-inbox.sqlite3")}
+    DATABASES = {"default": _db, "inbox": _inbox}
 else:
     _db["CONN_HEALTH_CHECKS"] = True
-DATABASES = {"default": _db}
+    DATABASES = {"default": _db}
+DATABASE_ROUTERS = ["antrean.whatsapp.inbox.InboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models.functions import Cast
 
 from antrean.lib import crypto
@@ -51,7 +51,7 @@ def rows(model: type[models.Model], fields: list[models.Field], *, batch: int = 
     # The stored tokens, not what the field would decrypt them to.
     raw = {f"raw_{n}": Cast(field.attname, models.TextField()) for n, field in enumerate(fields)}
     while True:
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(model)):  # deliveries: the inbox
             todo = model._base_manager.order_by("pk")
             if last is not None:
                 todo = todo.filter(pk__gt=last)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
@@ -336,7 +336,7 @@ KINDS: list[tuple[str, Callable[[Cutoffs], QuerySet], Callable[[QuerySet], int]]
 def _in_batches(rows: Callable[[], QuerySet], erase, batch: int) -> int:
     done, last = 0, None
     while True:
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(rows().model)):  # deliveries: inbox
             todo = rows().order_by("pk")
             if last is not None:
                 todo = todo.filter(pk__gt=last)  # always forward: every loop ends

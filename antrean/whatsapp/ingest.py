@@ -1,13 +1,15 @@
 """Persist a webhook's updates before we answer 200, so nothing acknowledged is lost.
 
 The webhook stores the signed body as it came (`store`: one insert, so a rush is
-acknowledged at the rate of inserts, not of the work behind them). A worker then drains
-the deliveries in batches (`drain`): messages become `InboundMessage` rows whose unique
-wamid turns Meta's re-deliveries (even two arriving at the same moment) into no-ops;
-statuses update the outbox row they concern, never moving it backwards; everything else
-is logged. A batch's ingest and the deletion of its deliveries commit together, so each
-delivery is ingested once, and one that cannot be read is logged and dropped rather than
-blocking the rest.
+acknowledged at the rate of inserts, not of the work behind them), on SQLite in a file of
+its own (antrean/whatsapp/inbox.py). A worker then drains the deliveries in batches
+(`drain`): it claims a batch for a while, ingests it in one transaction of the main
+database and deletes it. Messages become `InboundMessage` rows whose unique wamid turns
+Meta's re-deliveries (even two arriving at the same moment) into no-ops; statuses update
+the outbox row they concern, never moving it backwards; everything else is logged. So a
+batch ingested twice (its drain died after the ingest, before the delete) adds nothing
+the second time, and the two databases need no transaction in common. A delivery that
+cannot be read is logged and dropped rather than blocking the rest.
 """
 
 import json
@@ -16,7 +18,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import (
@@ -31,7 +33,7 @@ from django.utils import timezone
 
 from antrean.lib.memo import remembered
 from antrean.offices.models import WhatsAppNumber
-from antrean.whatsapp import payloads
+from antrean.whatsapp import inbox, payloads
 from antrean.whatsapp.models import (
     WA_STATUS_RANK,
     Contact,
@@ -45,6 +47,10 @@ from antrean.whatsapp.redact import redact
 log = logging.getLogger(__name__)
 
 BATCH = 200  # deliveries ingested in one transaction
+# How long a drain holds its batch. Ingesting 200 deliveries takes a second or two; if a
+# drain takes longer (a main database that is locked), another ingests the batch again,
+# which is harmless. A killed drain's batch waits this long.
+CLAIM = timedelta(seconds=30)
 
 
 @dataclass
@@ -65,28 +71,32 @@ class Ingested:
 
 def store(body: str, now: datetime) -> None:
     """Keep a webhook body (called by the webhook before it answers 200)."""
-    Delivery.objects.create(received_at=now, body=body)
+    using = inbox.alias()
+    Delivery.objects.using(using).create(received_at=now, body=body)
     # robust: the delivery is stored; if the queue is down the sweeper hands it out.
-    transaction.on_commit(_enqueue_ingest, robust=True)
+    transaction.on_commit(_enqueue_ingest, using=using, robust=True)
 
 
 def drain() -> Ingested:
-    """Ingest every stored delivery, a batch per transaction; the tally of all."""
+    """Ingest every stored delivery, a batch at a time; the tally of all."""
     total = Ingested()
     while True:
-        with transaction.atomic():
-            batch = list(
-                Delivery.objects.select_for_update(skip_locked=True).order_by("id")[:BATCH]
-            )
-            if not batch:
-                return total
-            result = Ingested()
-            for delivery in batch:
-                _ingest_delivery(delivery, result)
-            Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
-            contacts = set(result.contacts)
-            if contacts:
-                transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
+        batch = _claim(timezone.now())
+        if not batch:
+            return total
+        try:
+            with transaction.atomic():
+                result = Ingested()
+                for delivery in batch:
+                    _ingest_delivery(delivery, result)
+                contacts = set(result.contacts)
+                if contacts:
+                    transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
+        except BaseException:
+            _release(batch)  # the database is away: the next try takes the batch at once
+            raise
+        # Ingested: a drain that dies before this line leaves the claim to run out.
+        Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
         log.info(
             "ingest: %d deliveries: %d stored, %d duplicate, %d status, %d ignored",
             len(batch),
@@ -96,6 +106,25 @@ def drain() -> Ingested:
             result.ignored,
         )
         total.add(result)
+
+
+def _claim(now: datetime) -> list[Delivery]:
+    """The oldest unclaimed deliveries, claimed for CLAIM: other drains take the next."""
+    with transaction.atomic(using=inbox.alias()):
+        free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        batch = list(
+            Delivery.objects.select_for_update(skip_locked=True).filter(free).order_by("id")[:BATCH]
+        )
+        if batch:
+            Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(claimed_until=now + CLAIM)
+    return batch
+
+
+def _release(batch: list[Delivery]) -> None:
+    try:
+        Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(claimed_until=None)
+    except DatabaseError:  # the inbox is away too: the claim runs out by itself
+        log.warning("ingest: could not release a claim on %d deliveries", len(batch))
 
 
 def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:

@@ -58,12 +58,15 @@ class Delivery(models.Model):
     """A signed webhook body as it came, stored before we answer 200 and ingested (then
     deleted) by a worker: the webhook's whole cost is this one insert.
 
-    Ingesting the body - its messages and statuses into the tables below - happens in
-    batches, in the transaction that deletes the delivery, so each is ingested once.
+    On SQLite it lives in a database file of its own (antrean/whatsapp/inbox.py). A drain
+    claims a batch for a while (`claimed_until`), ingests it into the tables below and
+    deletes it; a drain that dies leaves its claim to run out, and the next one ingests
+    the batch again, which adds nothing twice.
     """
 
     received_at = models.DateTimeField()
     body = EncryptedTextField()  # message texts carry names and birth dates
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "kiriman webhook"

@@ -6,7 +6,7 @@ import io
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connections, router
 from django.db.models import TextField, Value
 
 from antrean.lib import crypto
@@ -42,6 +42,7 @@ def tokens() -> dict:
     """The same values as stored: Fernet tokens (or NULL, or erased)."""
     found = {}
     for model, fields in reencrypt.encrypted_fields():
+        connection = connections[router.db_for_read(model)]  # deliveries: the inbox
         table = connection.ops.quote_name(model._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         with connection.cursor() as cursor:

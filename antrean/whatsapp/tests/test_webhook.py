@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from antrean.offices.models import WhatsAppNumber
-from antrean.whatsapp import ingest
+from antrean.whatsapp import inbox, ingest
 from antrean.whatsapp.models import (
     Contact,
     Delivery,
@@ -89,15 +89,15 @@ class TestStoring:
     def test_the_body_is_kept_encrypted_before_200_and_a_worker_ingests_it_once(
         self, client, secret, number, django_capture_on_commit_callbacks
     ):
-        from django.db import connection
+        from django.db import connections
 
         payload = make.text(number.phone_number_id, WA_ID, "#Budi#25011987#10082027")
-        with django_capture_on_commit_callbacks() as nudges:
+        with django_capture_on_commit_callbacks(using=inbox.alias()) as nudges:
             assert make.post(client, payload, drain=False).status_code == 200
         assert len(nudges) == 1  # the worker is told at once
         delivery = Delivery.objects.get()
         assert json.loads(delivery.body) == payload
-        with connection.cursor() as cursor:
+        with connections[inbox.alias()].cursor() as cursor:
             cursor.execute("SELECT body FROM whatsapp_delivery")
             assert "Budi" not in cursor.fetchone()[0]
         assert not InboundMessage.objects.exists()

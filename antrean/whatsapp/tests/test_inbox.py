@@ -1,0 +1,165 @@
+"""The inbox: where webhook deliveries wait, and how the drain claims, ingests and deletes.
+
+On SQLite the deliveries have a file of their own, so the webhook answers while the
+worker holds the main file's write lock; a drain claims a batch for a while, and a batch
+ingested twice (its drain died before deleting it) adds nothing.
+"""
+
+import json
+import sqlite3
+import subprocess
+import threading
+from contextlib import closing
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError, connections, router
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from antrean.ops.tests.processes import ANTREAN, environment
+from antrean.whatsapp import inbox, ingest
+from antrean.whatsapp.models import Contact, Delivery, InboundMessage
+from antrean.whatsapp.tests import payloads_for_tests as make
+
+ON_SQLITE = connections["default"].vendor == "sqlite"
+only_sqlite = pytest.mark.skipif(not ON_SQLITE, reason="SQLite's file lock: the SQLite pass")
+
+
+def stored(number, count: int) -> list[str]:
+    """`count` webhook bodies stored as the webhook stores them; their wamids."""
+    wamids = []
+    for n in range(count):
+        wamid = f"wamid.INBOX{n}"
+        body = make.text(number.phone_number_id, f"6281200001{n:03d}", "halo", wamid=wamid)
+        ingest.store(json.dumps(body), timezone.now())
+        wamids.append(wamid)
+    return wamids
+
+
+def test_deliveries_have_a_database_of_their_own_on_sqlite_and_share_postgresqls():
+    if ON_SQLITE:
+        assert inbox.alias() == "inbox"
+        main = connections["default"].settings_dict["NAME"]
+        assert connections["inbox"].settings_dict["NAME"] != main
+    else:
+        assert inbox.alias() == "default"
+    assert router.db_for_write(Delivery) == inbox.alias()
+    assert router.db_for_write(InboundMessage) == "default"
+
+
+def test_migrations_put_each_table_in_its_database():
+    assert router.allow_migrate(inbox.alias(), "whatsapp", model_name="delivery")
+    assert router.allow_migrate("default", "booking", model_name="booking")
+    if ON_SQLITE:
+        assert not router.allow_migrate("default", "whatsapp", model_name="delivery")
+        assert not router.allow_migrate("inbox", "whatsapp", model_name="inboundmessage")
+        assert not router.allow_migrate("inbox", "offices")  # data migrations: default only
+
+
+def test_a_claimed_batch_is_left_to_its_drain_until_the_claim_runs_out(number):
+    stored(number, 3)
+    assert len(ingest._claim(timezone.now())) == 3  # a drain at work on them
+    assert ingest.drain().stored == 0  # another leaves them to it
+    assert Delivery.objects.count() == 3 and not InboundMessage.objects.exists()
+
+    Delivery.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))  # it died
+    assert ingest.drain().stored == 3
+    assert not Delivery.objects.exists()
+
+
+def test_two_drains_share_the_deliveries_without_taking_one_twice(number, monkeypatch):
+    monkeypatch.setattr(ingest, "BATCH", 2)
+    stored(number, 5)
+    now = timezone.now()
+    first, second, third = ingest._claim(now), ingest._claim(now), ingest._claim(now)
+    taken = [d.pk for d in first + second + third]
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert (
+        sorted(taken) == sorted(set(taken)) == list(Delivery.objects.values_list("pk", flat=True))
+    )
+    assert ingest._claim(now) == []
+
+
+def test_a_batch_ingested_twice_adds_nothing(number, monkeypatch):
+    """The drain died between its ingest (committed) and its delete."""
+    wamids = stored(number, 4)
+    real_delete = QuerySet.delete
+
+    def killed(queryset):
+        if queryset.model is Delivery:
+            raise SystemExit("worker killed")
+        return real_delete(queryset)
+
+    monkeypatch.setattr(QuerySet, "delete", killed)
+    with pytest.raises(SystemExit):
+        ingest.drain()
+    monkeypatch.setattr(QuerySet, "delete", real_delete)
+    assert sorted(InboundMessage.objects.values_list("wamid", flat=True)) == sorted(wamids)
+    assert Delivery.objects.count() == 4  # still claimed: nobody takes them yet
+    assert ingest.drain().stored == 0
+
+    Delivery.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    tally = ingest.drain()
+    assert (tally.stored, tally.duplicates) == (0, 4)
+    assert InboundMessage.objects.count() == 4 and Contact.objects.count() == 4
+    assert not Delivery.objects.exists()
+
+
+def test_a_main_database_that_is_away_gives_the_batch_back_at_once(number, monkeypatch):
+    stored(number, 2)
+
+    def away(events):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ingest, "ingest", away)
+    with pytest.raises(OperationalError):
+        ingest.drain()  # the task is retried
+    assert list(Delivery.objects.values_list("claimed_until", flat=True)) == [None, None]
+    monkeypatch.undo()
+    assert ingest.drain().stored == 2
+
+
+@only_sqlite
+@pytest.mark.django_db(transaction=True)
+def test_the_webhook_answers_while_the_worker_holds_the_main_files_write_lock(
+    client, secret, number
+):
+    main = connections["default"].settings_dict["NAME"]
+    connections.close_all()
+    with closing(sqlite3.connect(main, timeout=60, isolation_level=None)) as worker:
+        worker.execute("BEGIN IMMEDIATE")  # a booking's transaction, for as long as it takes
+        answered = []
+        payload = make.text(number.phone_number_id, "628120000999", "halo", wamid="wamid.LOCK")
+        # In a thread, so a webhook that waited for the lock could not hang the test.
+        post = threading.Thread(
+            target=lambda: answered.append(make.post(client, payload, drain=False))
+        )
+        post.start()
+        post.join(timeout=10)
+        answered_during_the_lock = list(answered)
+        worker.execute("ROLLBACK")
+        post.join()
+    assert [r.status_code for r in answered_during_the_lock] == [200]
+    assert Delivery.objects.count() == 1
+    assert ingest.drain().stored == 1
+    assert InboundMessage.objects.get().wamid == "wamid.LOCK"
+
+
+def test_antrean_migrate_migrates_every_database(tmp_path):
+    env = environment(tmp_path / "data")
+    subprocess.run([ANTREAN, "migrate", "-v0"], env=env, check=True, timeout=300)
+    if "DATABASE_URL" in env:
+        return  # PostgreSQL: one database, Django's own migrate
+    tables = {}
+    for path in sorted((tmp_path / "data").glob("*.sqlite3")):
+        with closing(sqlite3.connect(path)) as db:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables[path.name] = {name for (name,) in rows}
+    assert "whatsapp_delivery" in tables["antrean-inbox.sqlite3"]
+    assert tables["antrean-inbox.sqlite3"] - {"whatsapp_delivery"} <= {
+        "django_migrations",
+        "sqlite_sequence",
+    }
+    assert "whatsapp_delivery" not in tables["antrean.sqlite3"]
+    assert "booking_booking" in tables["antrean.sqlite3"]
