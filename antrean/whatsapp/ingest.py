@@ -31,6 +31,7 @@ from django.db import (
 from django.db.models import Q
 from django.utils import timezone
 
+from antrean.lib.group_commit import GroupCommit
 from antrean.lib.memo import remembered
 from antrean.offices.models import WhatsAppNumber
 from antrean.whatsapp import inbox, payloads
@@ -70,11 +71,22 @@ class Ingested:
 
 
 def store(body: str, now: datetime) -> None:
-    """Keep a webhook body (called by the webhook before it answers 200)."""
+    """Keep a webhook body durably (called by the webhook before it answers 200), in one
+    transaction with those of the webhooks arriving meanwhile (antrean/lib/group_commit.py)."""
+    _stored_together((body, now))
+
+
+def _write_deliveries(deliveries: list[tuple[str, datetime]]) -> None:
     using = inbox.alias()
-    Delivery.objects.using(using).create(received_at=now, body=body)
-    # robust: the delivery is stored; if the queue is down the sweeper hands it out.
-    transaction.on_commit(_enqueue_ingest, using=using, robust=True)
+    with transaction.atomic(using=using):
+        Delivery.objects.using(using).bulk_create(
+            [Delivery(received_at=now, body=body) for body, now in deliveries]
+        )
+        # robust: the deliveries are stored; if the queue is down the sweeper hands them out.
+        transaction.on_commit(_enqueue_ingest, using=using, robust=True)
+
+
+_stored_together = GroupCommit(_write_deliveries)
 
 
 def drain() -> Ingested:

@@ -163,3 +163,43 @@ def test_antrean_migrate_migrates_every_database(tmp_path):
     }
     assert "whatsapp_delivery" not in tables["antrean.sqlite3"]
     assert "booking_booking" in tables["antrean.sqlite3"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhooks_arriving_together_are_each_stored_once_before_their_200(secret, number):
+    from django.test import Client
+
+    count = 16
+    start, answers = threading.Barrier(count), {}
+
+    def post(n: int) -> None:
+        wamid = f"wamid.TOGETHER{n}"
+        body = make.text(number.phone_number_id, f"6281300000{n:02d}", "halo", wamid=wamid)
+        start.wait()
+        answers[wamid] = make.post(Client(), body, drain=False).status_code
+        # Acknowledged means durable: another connection sees it at once.
+        answers[wamid] = (answers[wamid], stored_elsewhere(wamid))
+        connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert set(answers.values()) == {(200, True)} and len(answers) == count
+    assert Delivery.objects.count() == count
+    assert ingest.drain().stored == count
+    assert InboundMessage.objects.count() == count
+
+
+def stored_elsewhere(wamid: str) -> bool:
+    """Whether a delivery carrying `wamid` is committed, seen from a connection of its own."""
+    from antrean.lib import crypto
+
+    connection = connections.create_connection(inbox.alias())
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT body FROM whatsapp_delivery")
+            return any(wamid in crypto.decrypt(body) for (body,) in cursor.fetchall())
+    finally:
+        connection.close()
