@@ -3,13 +3,13 @@
 The webhook stores the signed body as it came (`store`: one insert, so a rush is
 acknowledged at the rate of inserts, not of the work behind them), on SQLite in a file of
 its own (antrean/whatsapp/inbox.py). A worker then drains the deliveries in batches
-(`drain`): it claims a batch for a while, ingests it in one transaction of the main
-database and deletes it. Messages become `InboundMessage` rows whose unique wamid turns
-Meta's re-deliveries (even two arriving at the same moment) into no-ops; statuses update
-the outbox row they concern, never moving it backwards; everything else is logged. So a
-batch ingested twice (its drain died after the ingest, before the delete) adds nothing
-the second time, and the two databases need no transaction in common. A delivery that
-cannot be read is logged and dropped rather than blocking the rest.
+(`drain`): a batch is ingested in one transaction of the main database and deleted.
+Messages become `InboundMessage` rows whose unique wamid turns Meta's re-deliveries (even
+two arriving at the same moment) into no-ops; statuses update the outbox row they
+concern, never moving it backwards; everything else is logged. So a batch ingested twice
+(its drain died after the ingest, before the delete) adds nothing the second time, and
+the inbox file and the main one need no transaction in common. A delivery that cannot be
+read is logged and dropped rather than blocking the rest.
 """
 
 import json
@@ -18,10 +18,11 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from django.db import (
+    DEFAULT_DB_ALIAS,
     DatabaseError,
     IntegrityError,
     InterfaceError,
@@ -48,10 +49,6 @@ from antrean.whatsapp.redact import redact
 log = logging.getLogger(__name__)
 
 BATCH = 200  # deliveries ingested in one transaction
-# How long a drain holds its batch. Ingesting 200 deliveries takes a second or two; if a
-# drain takes longer (a main database that is locked), another ingests the batch again,
-# which is harmless. A killed drain's batch waits this long.
-CLAIM = timedelta(seconds=30)
 
 
 @dataclass
@@ -91,52 +88,94 @@ _stored_together = GroupCommit(_write_deliveries)
 
 def drain() -> Ingested:
     """Ingest every stored delivery, a batch at a time; the tally of all."""
+    if inbox.alias() == DEFAULT_DB_ALIAS:
+        return _drain_in_place()
+    return _drain_inbox()
+
+
+def _drain_in_place() -> Ingested:
+    """Deliveries in the main database (PostgreSQL): each batch locked, ingested and
+    deleted in one transaction. Other drains skip the locked rows and take the next; a
+    drain that dies is rolled back, and its rows are free at once."""
     total = Ingested()
     while True:
-        batch = _claim(timezone.now())
-        if not batch:
-            return total
-        try:
-            with transaction.atomic():
-                result = Ingested()
-                for delivery in batch:
-                    _ingest_delivery(delivery, result)
-                contacts = set(result.contacts)
-                if contacts:
-                    transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
-        except BaseException:
-            _release(batch)  # the database is away: the next try takes the batch at once
-            raise
-        # Ingested: a drain that dies before this line leaves the claim to run out.
-        Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
-        log.info(
-            "ingest: %d deliveries: %d stored, %d duplicate, %d status, %d ignored",
-            len(batch),
-            result.stored,
-            result.duplicates,
-            result.statuses,
-            result.ignored,
-        )
+        with transaction.atomic():
+            batch = list(
+                Delivery.objects.select_for_update(skip_locked=True).order_by("id")[:BATCH]
+            )
+            if not batch:
+                return total
+            result = _ingest_batch(batch)
+            Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
+        _log(batch, result)
         total.add(result)
 
 
-def _claim(now: datetime) -> list[Delivery]:
-    """The oldest unclaimed deliveries, claimed for CLAIM: other drains take the next."""
-    with transaction.atomic(using=inbox.alias()):
-        free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-        batch = list(
-            Delivery.objects.select_for_update(skip_locked=True).filter(free).order_by("id")[:BATCH]
-        )
-        if batch:
-            Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(claimed_until=now + CLAIM)
-    return batch
+# The inbox file's drain holds nothing in the inbox while it ingests (that would stop the
+# webhook), so nothing there says a batch is taken. Within a process one drain runs at a
+# time, and a drain asked for while another runs leaves the work to it: the running one
+# looks again before it stops. A second worker process on the same machine may ingest a
+# batch a drain there is ingesting too, which adds nothing (see the module's docstring);
+# SQLite's single writer makes such a second worker worth little anyway.
+_drain_state = threading.Lock()
+_draining = False
+_drain_again = False
 
 
-def _release(batch: list[Delivery]) -> None:
+def _drain_inbox() -> Ingested:
+    """Deliveries in the inbox file (SQLite): a batch read, ingested in one transaction of
+    the main database, then deleted. A drain that dies between the two leaves the batch to
+    the next drain, which ingests it again: every update in it is already there."""
+    global _draining, _drain_again
+    with _drain_state:
+        if _draining:
+            _drain_again = True
+            return Ingested()
+        _draining, _drain_again = True, False
+    total = Ingested()
     try:
-        Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(claimed_until=None)
-    except DatabaseError:  # the inbox is away too: the claim runs out by itself
-        log.warning("ingest: could not release a claim on %d deliveries", len(batch))
+        while True:
+            batch = _next_batch()
+            if not batch:
+                with _drain_state:
+                    if not _drain_again:
+                        return total
+                    _drain_again = False
+                continue
+            with transaction.atomic():
+                result = _ingest_batch(batch)
+            Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
+            _log(batch, result)
+            total.add(result)
+    finally:
+        with _drain_state:
+            _draining = False
+
+
+def _next_batch() -> list[Delivery]:
+    return list(Delivery.objects.order_by("id")[:BATCH])
+
+
+def _ingest_batch(batch: list[Delivery]) -> Ingested:
+    """Ingest the deliveries, inside the caller's transaction of the main database."""
+    result = Ingested()
+    for delivery in batch:
+        _ingest_delivery(delivery, result)
+    contacts = set(result.contacts)
+    if contacts:
+        transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
+    return result
+
+
+def _log(batch: list[Delivery], result: Ingested) -> None:
+    log.info(
+        "ingest: %d deliveries: %d stored, %d duplicate, %d status, %d ignored",
+        len(batch),
+        result.stored,
+        result.duplicates,
+        result.statuses,
+        result.ignored,
+    )
 
 
 def _ingest_delivery(delivery: Delivery, result: Ingested) -> None:

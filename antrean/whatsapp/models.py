@@ -59,14 +59,12 @@ class Delivery(models.Model):
     deleted) by a worker: the webhook's whole cost is this one insert.
 
     On SQLite it lives in a database file of its own (antrean/whatsapp/inbox.py). A drain
-    claims a batch for a while (`claimed_until`), ingests it into the tables below and
-    deletes it; a drain that dies leaves its claim to run out, and the next one ingests
-    the batch again, which adds nothing twice.
+    ingests a batch into the tables below, then deletes it; if the drain dies in between,
+    the next one ingests the batch again, which adds nothing twice.
     """
 
     received_at = models.DateTimeField()
     body = EncryptedTextField()  # message texts carry names and birth dates
-    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "kiriman webhook"

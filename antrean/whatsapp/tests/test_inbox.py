@@ -1,8 +1,8 @@
-"""The inbox: where webhook deliveries wait, and how the drain claims, ingests and deletes.
+"""The inbox: where webhook deliveries wait, and how the drain ingests and deletes them.
 
 On SQLite the deliveries have a file of their own, so the webhook answers while the
-worker holds the main file's write lock; a drain claims a batch for a while, and a batch
-ingested twice (its drain died before deleting it) adds nothing.
+worker holds the main file's write lock; a batch ingested twice (its drain died before
+deleting it) adds nothing; webhooks arriving together are committed together.
 """
 
 import json
@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import threading
 from contextlib import closing
-from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connections, router
@@ -57,32 +56,11 @@ def test_migrations_put_each_table_in_its_database():
         assert not router.allow_migrate("inbox", "offices")  # data migrations: default only
 
 
-def test_a_claimed_batch_is_left_to_its_drain_until_the_claim_runs_out(number):
-    stored(number, 3)
-    assert len(ingest._claim(timezone.now())) == 3  # a drain at work on them
-    assert ingest.drain().stored == 0  # another leaves them to it
-    assert Delivery.objects.count() == 3 and not InboundMessage.objects.exists()
-
-    Delivery.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))  # it died
-    assert ingest.drain().stored == 3
-    assert not Delivery.objects.exists()
-
-
-def test_two_drains_share_the_deliveries_without_taking_one_twice(number, monkeypatch):
-    monkeypatch.setattr(ingest, "BATCH", 2)
-    stored(number, 5)
-    now = timezone.now()
-    first, second, third = ingest._claim(now), ingest._claim(now), ingest._claim(now)
-    taken = [d.pk for d in first + second + third]
-    assert [len(first), len(second), len(third)] == [2, 2, 1]
-    assert (
-        sorted(taken) == sorted(set(taken)) == list(Delivery.objects.values_list("pk", flat=True))
-    )
-    assert ingest._claim(now) == []
-
-
-def test_a_batch_ingested_twice_adds_nothing(number, monkeypatch):
-    """The drain died between its ingest (committed) and its delete."""
+def test_a_drain_that_dies_after_its_ingest_leaves_a_batch_that_adds_nothing_twice(
+    number, monkeypatch
+):
+    """Killed between the ingest (committed) and the delete: the next drain, at once,
+    ingests the batch again and adds nothing."""
     wamids = stored(number, 4)
     real_delete = QuerySet.delete
 
@@ -96,17 +74,15 @@ def test_a_batch_ingested_twice_adds_nothing(number, monkeypatch):
         ingest.drain()
     monkeypatch.setattr(QuerySet, "delete", real_delete)
     assert sorted(InboundMessage.objects.values_list("wamid", flat=True)) == sorted(wamids)
-    assert Delivery.objects.count() == 4  # still claimed: nobody takes them yet
-    assert ingest.drain().stored == 0
+    assert Delivery.objects.count() == 4
 
-    Delivery.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
     tally = ingest.drain()
     assert (tally.stored, tally.duplicates) == (0, 4)
     assert InboundMessage.objects.count() == 4 and Contact.objects.count() == 4
     assert not Delivery.objects.exists()
 
 
-def test_a_main_database_that_is_away_gives_the_batch_back_at_once(number, monkeypatch):
+def test_a_main_database_that_is_away_leaves_the_batch_for_the_next_try(number, monkeypatch):
     stored(number, 2)
 
     def away(events):
@@ -115,9 +91,34 @@ def test_a_main_database_that_is_away_gives_the_batch_back_at_once(number, monke
     monkeypatch.setattr(ingest, "ingest", away)
     with pytest.raises(OperationalError):
         ingest.drain()  # the task is retried
-    assert list(Delivery.objects.values_list("claimed_until", flat=True)) == [None, None]
+    assert Delivery.objects.count() == 2
     monkeypatch.undo()
     assert ingest.drain().stored == 2
+    assert not Delivery.objects.exists()
+
+
+@only_sqlite
+def test_a_drain_asked_for_during_another_leaves_the_work_to_it(number, monkeypatch):
+    """One drain per process on the inbox: a second (another thread's nudge for a delivery
+    stored just as the first found the inbox empty) returns at once, and the first looks
+    again before it stops."""
+    stored(number, 1)
+    real = ingest._next_batch
+    seen = []
+
+    def then_another():
+        found = real()
+        if not found and not seen:  # the first found nothing more: just then...
+            body = make.text(number.phone_number_id, "628120009", "x")
+            ingest.store(json.dumps(body), timezone.now())
+            seen.append(ingest.drain().stored)  # ...another thread's drain, as it were
+        return found
+
+    monkeypatch.setattr(ingest, "_next_batch", then_another)
+    assert ingest.drain().stored == 2  # its own delivery, then the one left to it
+    assert seen == [0]
+    assert not Delivery.objects.exists() and InboundMessage.objects.count() == 2
+    assert ingest.drain().stored == 0  # and the drain is free again
 
 
 @only_sqlite
