@@ -1,3 +1,5 @@
+import signal
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -21,6 +23,9 @@ class Command(BaseCommand):
 
         from antrean.whatsapp.tasks import sweep
 
+        # Stopped before the consumer below has its own handler (a slow start, a quick
+        # `systemctl stop`): nothing runs yet, so stopping is simply leaving.
+        signal.signal(signal.SIGTERM, _leave)
         queue = settings.HUEY["huey_class"].rsplit(".", 1)[-1]
         self.stdout.write(f"antrean worker: {options['threads']} thread(s), queue {queue}")
         # Whatever a killed worker or web process left half-done is handed out again first.
@@ -38,3 +43,7 @@ class Command(BaseCommand):
             graceful_signal="TERM",
             flush_locks=True,
         )
+
+
+def _leave(signum, frame):
+    raise SystemExit(0)
