@@ -2,8 +2,9 @@
 encrypted under ANTREAN_DATA_DIR/media, readable only through `read`."""
 
 import hashlib
-import io
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import segno
@@ -57,7 +58,43 @@ def read(stored: StoredMedia) -> bytes:
 
 
 def qr_png(content: str) -> bytes:
-    """The QR code of a booking code, as a PNG people can show at the door."""
-    buffer = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
+    """The QR code of a booking code, as a PNG people can show at the door: black on
+    white, 10 pixels a module, the standard 4-module quiet zone.
+
+    segno makes the code; the PNG is written here, the same bytes as segno's writer in a
+    tenth of its time (it was a third of a delivered booking's Python).
+    """
+    return _png(segno.make(content, error="m", micro=False).matrix, scale=10, border=4)
+
+
+def _png(matrix, *, scale: int, border: int) -> bytes:
+    """A 1-bit greyscale PNG of the modules (dark = black), each `scale` pixels wide."""
+    size = (len(matrix) + 2 * border) * scale  # square, as QR codes are
+    padding = -size % 8
+    width = (size + padding) // 8
+    tail = "0" * padding  # the last byte's unused bits, zero as segno writes them
+    light_line = b"\0" + int("1" * size + tail, 2).to_bytes(width, "big")
+    quiet = light_line * (border * scale)
+    edge = "1" * (border * scale)
+    pixels = {0: "1" * scale, 1: "0" * scale}.__getitem__  # a light module, a dark one
+    # Each module row is `scale` pixel lines alike: the first written out, the others with
+    # PNG's "Up" filter (type 2) and nothing new, which compresses to almost nothing.
+    same_as_above = (b"\2" + bytes(width)) * (scale - 1)
+    lines = [quiet]
+    for modules in matrix:
+        bits = edge + "".join(map(pixels, modules)) + edge
+        lines.append(b"\0" + int(bits + tail, 2).to_bytes(width, "big") + same_as_above)
+    lines.append(quiet)
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(b"".join(lines), 9)),
+            _chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -6,7 +6,9 @@ runs out if that worker dies). A row is claimed `sending` before the HTTP call a
 `sent` with Meta's id after it, so a row that was sent is never sent again. A worker
 killed in between leaves the row `sending`; it is resent only after the lease, and not at
 all if a status webhook carrying the row's id (biz_opaque_callback_data) arrived in the
-meantime. A timeout, which may also have reached Meta, waits 30 s before its retry.
+meantime. A timeout, which may also have reached Meta, waits 30 s before its retry. A row
+tried before is resent only once the webhooks stored before it was due are ingested: the
+status that settles it may be among them.
 
 Failures Meta calls temporary (5xx, 429, timeouts, rate-limit codes) are retried with
 exponential backoff and jitter until `give_up_at`; permanent ones are recorded on the row
@@ -20,13 +22,19 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from antrean.whatsapp import graph, messages, throttle
 from antrean.whatsapp.media import qr_png
-from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage, OutboundState
+from antrean.whatsapp.models import (
+    Contact,
+    Delivery,
+    InboundMessage,
+    OutboundMessage,
+    OutboundState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,49 +98,242 @@ def enqueue(
 def deliver(contact_id: int) -> int:
     """Send the chat's due rows in order; how many were sent."""
     owner = uuid.uuid4().hex
-    if not _claim(contact_id, owner, timezone.now()):
+    now = timezone.now()
+    if not _claim(contact_id, owner, now):
         return 0  # another worker is delivering this chat and will reach our rows
-    sent = 0
+    sender = _Sender(contact_id, owner, now + _lease())
     try:
-        contact = Contact.objects.select_related("number").get(pk=contact_id)
-        number = contact.number.phone_number_id
-        while True:
-            row = _next_row(contact_id)
-            now = timezone.now()
-            if row is None or not _renew(contact_id, owner, now):
-                break
-            due = _due_at(row)
-            if due > now:
-                _later(contact_id, (due - now).total_seconds())
-                break  # later rows wait behind it, so the chat reads in order
-            if now >= row.give_up_at:
-                _finish(row, OutboundState.FAILED, title=row.error_title or "gave up")
-                continue
-            wait = throttle.pair_wait(contact_id, now)  # takes the person's token when 0
-            paced_by_number = wait == 0
-            if paced_by_number:
-                wait = throttle.number_wait(number, now)  # reserves the number's next instant
-            if wait > MAX_INLINE_WAIT:
-                OutboundMessage.objects.filter(pk=row.pk).update(
-                    not_before=now + timedelta(seconds=wait)
-                )
-                _later(contact_id, wait)
-                break
-            if wait > 0:
-                time.sleep(wait)
-                if not paced_by_number:
-                    continue  # ask again for the person's token, now that it has come
-            outcome = _send(row, contact)
-            if outcome == OutboundState.SENT:
-                sent += 1
-            elif outcome == OutboundState.RETRY:
-                continue  # its not_before is in the future: the top of the loop schedules it
+        sender.run()
     finally:
-        _release(contact_id, owner)
+        sender.release()
     head = _next_row(contact_id)
     if head is not None and _due_at(head) <= timezone.now():
         _tasks().deliver_task(contact_id)  # a row queued while we were finishing
-    return sent
+    return sender.sent
+
+
+# Rows read at once. More wait for the next read, in order.
+BATCH = 20
+# What a row may take between the transaction that claims it and the end of its send: the
+# pacing's sleep, an upload and a send (each up to WHATSAPP_TIMEOUT), and some slack. The
+# lease is renewed before a claim whenever less than this is left of it.
+SLACK = 10.0
+
+
+class _Sender:
+    """One delivery of a chat by the holder of its lease.
+
+    The chat's pending rows are read once, with the contact and its number. A run of due
+    rows costs one transaction to begin (the lease renewed together with the pair-rate
+    bucket, the first row claimed, the number's send instants reserved for the whole run)
+    and one per row after it (the row's `sent` together with the next row's claim), so a
+    reply's bookkeeping is about two and a half commits instead of six and a half. None of
+    it is written later than before: the bucket and the instants before the first call, a
+    row `sending` before its call and `sent` in the first write after it, with no sleep in
+    between. The lease is renewed when less than `_margin()` of it is left.
+    """
+
+    def __init__(self, contact_id: int, owner: str, lease_until: datetime):
+        self.contact_id, self.owner, self.lease_until = contact_id, owner, lease_until
+        self.sent = 0
+        self.lost = False  # the lease ran out under us: stop at once
+        # On SQLite, the `sent` of the run's last row is written with the lease's release,
+        # one commit instead of two: nothing happens in between (see `run`). Not on
+        # PostgreSQL: a batch of webhooks may hold the row (its status) and want the
+        # contact (a new message), and one transaction holding both could deadlock.
+        self.unwritten: tuple[OutboundMessage, dict] | None = None
+        self.defer_last = connection.vendor == "sqlite"
+
+    def run(self) -> None:
+        rows = _pending(self.contact_id)
+        if not rows:
+            return
+        # One copy of the contact for all rows: its bucket changes as we send.
+        contact = rows[0].contact
+        more = len(rows) == BATCH
+        while rows and not self.lost:
+            self._write_sent()  # before anything else: a wait, a write, another run
+            now = timezone.now()
+            head = rows[0]
+            due = _due_at(head)
+            if due > now:
+                _later(self.contact_id, (due - now).total_seconds())
+                return  # later rows wait behind it, so the chat reads in order
+            if head.attempts and _webhooks_waiting(due):
+                # An earlier attempt may have reached Meta, and its status may be among
+                # the webhooks not yet ingested (their nudge lost with a killed worker,
+                # or being ingested right now): they go first, then we look again.
+                _tasks().ingest_task()
+                _later(self.contact_id, WEBHOOKS_FIRST)
+                return
+            if now >= head.give_up_at:
+                _finish(head, OutboundState.FAILED, title=head.error_title or "gave up")
+                del rows[0]
+            else:
+                tokens = throttle.pair_tokens(contact.pair_tokens, contact.pair_at, now)
+                if tokens < 1:
+                    wait = throttle.pair_token_wait(tokens)
+                    if wait > MAX_INLINE_WAIT:
+                        _put_off(head, now, wait)
+                        return
+                    time.sleep(wait)
+                    continue  # and take the token that has come
+                run = []
+                for row in rows[: int(tokens)]:
+                    if _due_at(row) > now or now >= row.give_up_at:
+                        break
+                    if row.attempts and row is not head:
+                        break  # tried before: it is checked as the head (above)
+                    run.append(row)
+                settled = self._send_run(run, contact, tokens, now)
+                if settled is None:
+                    return
+                del rows[:settled]
+            if not rows and more:
+                self._write_sent()  # or the read finds that row still `sending`
+                rows = _pending(self.contact_id)
+                more = len(rows) == BATCH
+
+    def _send_run(
+        self, run: list[OutboundMessage], contact: Contact, tokens: float, now: datetime
+    ) -> int | None:
+        """Send `run` (due rows, one pair token each), in order; how many of them are done
+        with (a retry stays at the head), or None when the chat must wait."""
+        number = contact.number.phone_number_id
+        try:
+            with transaction.atomic():
+                contact.pair_tokens, contact.pair_at = tokens - len(run), now
+                if not self._renew(now, contact):
+                    return None
+                claimed = _claim_row(run[0], now)
+                # Last: the number's row lock, which every sender from it waits for, is
+                # held for no more than its own two statements and the commit.
+                wait = throttle.number_wait(number, now, slots=len(run))
+                if wait > MAX_INLINE_WAIT:
+                    raise _NumberBusy(wait)  # all undone: the claim, tokens and instants
+        except _NumberBusy as busy:
+            _put_off(run[0], now, busy.wait)
+            return None
+        first_at = now + timedelta(seconds=wait)
+        for i, row in enumerate(run):
+            if claimed:
+                pause = (first_at + i * throttle.step() - timezone.now()).total_seconds()
+                if pause > 0:
+                    time.sleep(pause)
+                outcome, done = _attempt(row, contact, number)
+                if outcome == OutboundState.RETRY:
+                    return i  # its not_before is in the future: the run's caller waits
+                if outcome == OutboundState.SENT and done:
+                    self.sent += 1
+            else:
+                done = None  # settled by a status webhook since we read it
+            following = run[i + 1] if i + 1 < len(run) else None
+            claimed = self._record(row, done, following)
+            if self.lost:
+                return None
+        return len(run)
+
+    def _record(
+        self, row: OutboundMessage, done: dict | None, following: OutboundMessage | None
+    ) -> bool:
+        """Write `row` sent (when `done` holds what to write) and claim `following` (when
+        there is one), in one transaction; whether it was claimed."""
+        now = timezone.now()
+        if following is not None and (self.lease_until - now).total_seconds() < _margin():
+            if done is not None:
+                _mark_sent(row, done)
+                done = None
+            if not self._renew(now):
+                return False
+        if following is None:
+            if done is not None and self.defer_last:
+                self.unwritten = (row, done)  # with the release, or at the top of `run`
+            elif done is not None:
+                _mark_sent(row, done)
+            return False
+        try:
+            with transaction.atomic():
+                if done is not None:
+                    _mark_sent(row, done)
+                return _claim_row(following, now)
+        except DatabaseError:
+            # The claim cannot make the row's `sent` undone: what was sent is written alone.
+            if done is not None:
+                _mark_sent(row, done)
+            raise
+
+    def _write_sent(self) -> None:
+        if self.unwritten is not None:
+            _mark_sent(*self.unwritten)
+            self.unwritten = None
+
+    def release(self) -> None:
+        """Give the chat up (and write what was sent, if that is still to do)."""
+        unwritten, self.unwritten = self.unwritten, None
+        if unwritten is None:
+            _release(self.contact_id, self.owner)
+            return
+        try:
+            with transaction.atomic():
+                _release(self.contact_id, self.owner)
+                _mark_sent(*unwritten)
+        except DatabaseError:
+            _mark_sent(*unwritten)  # what was sent is written, even if the release failed
+            raise
+
+    def _renew(self, now: datetime, contact: Contact | None = None) -> bool:
+        """Extend our lease, with the chat's pair-rate bucket when `contact` is given; False
+        when it is no longer ours."""
+        changes = {"deliver_lease_until": now + _lease()}
+        if contact is not None:
+            changes.update(pair_tokens=contact.pair_tokens, pair_at=contact.pair_at)
+        renewed = Contact.objects.filter(pk=self.contact_id, deliver_lease_owner=self.owner).update(
+            **changes
+        )
+        if renewed:
+            self.lease_until = changes["deliver_lease_until"]
+        else:
+            self.lost = True
+            log.warning("contact %s: delivery lease lost", self.contact_id)
+        return renewed == 1
+
+
+class _NumberBusy(Exception):
+    """The number's next free instant is too far off to wait for in the worker."""
+
+    def __init__(self, wait: float):
+        super().__init__(wait)
+        self.wait = wait
+
+
+def _margin() -> float:
+    return 2 * settings.WHATSAPP_TIMEOUT + MAX_INLINE_WAIT + SLACK
+
+
+WEBHOOKS_FIRST = 1.0  # seconds a resend waits for the webhooks stored before it
+
+
+def _webhooks_waiting(due: datetime) -> bool:
+    """Whether webhook deliveries received by `due` are still to be ingested (waiting, or
+    being ingested right now): a status among them would settle the row we are about to
+    resend."""
+    return Delivery.objects.filter(received_at__lte=due).exists()
+
+
+def _put_off(row: OutboundMessage, now: datetime, wait: float) -> None:
+    OutboundMessage.objects.filter(pk=row.pk).update(not_before=now + timedelta(seconds=wait))
+    _later(row.contact_id, wait)
+
+
+def _pending(contact_id: int) -> list[OutboundMessage]:
+    """The chat's next rows to send, in order, each with the contact (its bucket, without
+    the conversation's encrypted memory) and the number it is sent from."""
+    return list(
+        OutboundMessage.objects.filter(contact_id=contact_id, state__in=PENDING)
+        .select_related("contact__number")
+        .defer("contact__state")
+        .order_by("id")[:BATCH]
+    )
 
 
 def _due_at(row: OutboundMessage) -> datetime:
@@ -144,26 +345,45 @@ def _due_at(row: OutboundMessage) -> datetime:
     return row.not_before
 
 
-def _send(row: OutboundMessage, contact: Contact) -> str:
-    """One HTTP attempt for `row`; the state it is left in."""
-    now = timezone.now()
+def _claim_row(row: OutboundMessage, now: datetime) -> bool:
+    """Mark `row` sending before its HTTP call; False when a status webhook has settled it
+    since we read it."""
     if row.state == OutboundState.SENDING:
         log.warning("outbound %s: resending after an interrupted attempt", row.pk)
-    # Claim the row: a status webhook may have settled it since we read it.
     claimed = OutboundMessage.objects.filter(pk=row.pk, state__in=PENDING).update(
         state=OutboundState.SENDING, attempts=F("attempts") + 1, sending_since=now
     )
-    if not claimed:
+    if claimed:
+        row.state, row.attempts, row.sending_since = OutboundState.SENDING, row.attempts + 1, now
+    return claimed == 1
+
+
+def _mark_sent(row: OutboundMessage, done: dict) -> None:
+    OutboundMessage.objects.filter(pk=row.pk).update(**done)
+
+
+def _send(row: OutboundMessage, contact: Contact) -> str:
+    """Claim `row`, make one HTTP attempt and record it; the state it is left in."""
+    if not _claim_row(row, timezone.now()):
         return OutboundState.SENT
-    row.attempts += 1
-    number = contact.number.phone_number_id
+    outcome, done = _attempt(row, contact, contact.number.phone_number_id)
+    if done is not None:
+        _mark_sent(row, done)
+    return outcome
+
+
+def _attempt(row: OutboundMessage, contact: Contact, number: str) -> tuple[str, dict | None]:
+    """One HTTP attempt for the claimed `row`: the state it is left in, and when Meta took
+    it, what its `sent` is to record (the caller writes it, in its next transaction). A
+    failure is recorded here, unless a status webhook has settled the row meanwhile."""
+    uploaded = []
     try:
         message = messages.from_json(row.message)
         if isinstance(message, messages.QrImage) and not row.media_id:
             row.media_id = graph.upload_media(
                 number, qr_png(message.code), "image/png", "kode-booking.png"
             )
-            row.save(update_fields=["media_id"])
+            uploaded = ["media_id"]  # kept with the failure below, reused by the retry
         body = messages.cloud_body(
             message, contact.wa_id, media_id=row.media_id, opaque=opaque(row)
         )
@@ -174,29 +394,32 @@ def _send(row: OutboundMessage, contact: Contact) -> str:
             row.state = OutboundState.RETRY
             row.not_before = timezone.now() + timedelta(seconds=delay)
             _record_error(row, error)
-            if not _still_sending(row, ["state", "not_before", *_ERROR_FIELDS]):
-                return OutboundState.SENT
+            if not _still_sending(row, ["state", "not_before", *_ERROR_FIELDS, *uploaded]):
+                return OutboundState.SENT, None
             log.info("outbound %s: retry in %.0f s (%s)", row.pk, delay, error)
-            return OutboundState.RETRY
+            return OutboundState.RETRY, None
         row.state = OutboundState.FAILED
         _record_error(row, error)
-        if not _still_sending(row, ["state", *_ERROR_FIELDS]):
-            return OutboundState.SENT
+        if not _still_sending(row, ["state", *_ERROR_FIELDS, *uploaded]):
+            return OutboundState.SENT, None
         log.warning("outbound %s failed: %s", row.pk, error)
-        return OutboundState.FAILED
+        return OutboundState.FAILED, None
     except (messages.InvalidMessage, KeyError, TypeError) as error:
         _finish(row, OutboundState.FAILED, title=f"invalid message ({type(error).__name__})")
         log.error("outbound %s could not be built: %s", row.pk, type(error).__name__)
-        return OutboundState.FAILED
-    OutboundMessage.objects.filter(pk=row.pk).update(
-        state=OutboundState.SENT,
-        sent_at=timezone.now(),
-        wamid=wamid,
-        error_code=None,
-        error_title="",
-        error_detail="",
-    )
-    return OutboundState.SENT
+        return OutboundState.FAILED, None
+    row.state = OutboundState.SENT
+    done = {
+        "state": OutboundState.SENT,
+        "sent_at": timezone.now(),
+        "wamid": wamid,
+        "error_code": None,
+        "error_title": "",
+        "error_detail": "",
+    }
+    if uploaded:
+        done["media_id"] = row.media_id
+    return OutboundState.SENT, done
 
 
 def _still_sending(row: OutboundMessage, fields: list[str]) -> bool:
@@ -266,13 +489,6 @@ def _claim(contact_id: int, owner: str, now: datetime) -> bool:
         deliver_lease_until=now + _lease(), deliver_lease_owner=owner
     )
     return claimed == 1
-
-
-def _renew(contact_id: int, owner: str, now: datetime) -> bool:
-    renewed = Contact.objects.filter(pk=contact_id, deliver_lease_owner=owner).update(
-        deliver_lease_until=now + _lease()
-    )
-    return renewed == 1
 
 
 def _release(contact_id: int, owner: str) -> None:

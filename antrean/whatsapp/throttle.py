@@ -1,9 +1,13 @@
 """Meta's sending limits, kept in the database so that every worker process obeys them.
 
 - Throughput per business number (80 messages/s by default, up to 1,000): a generic cell
-  rate: each send reserves the next free instant, `1/rate` after the previous one.
+  rate: each send reserves the next free instant, `1/rate` after the previous one. A
+  sender may reserve the instants of several messages at once (one transaction for a
+  chat's replies); one it does not use stays unused, which only makes the pace slower.
 - Pair rate, one number to one person (about one message per 6 s, with short bursts): a
-  token bucket on the chat. Only the chat's current sender touches it (see the lease).
+  token bucket on the chat. Only the chat's current sender touches it (see the lease), so
+  it computes the bucket from the row it read after taking the lease and writes it back
+  with its lease renewal (outbox.py) before it sends.
 """
 
 from datetime import datetime, timedelta
@@ -11,33 +15,38 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from antrean.whatsapp.models import Contact, NumberThrottle
+from antrean.whatsapp.models import NumberThrottle
 
 
-def pair_wait(contact_id: int, now: datetime) -> float:
-    """Seconds until this chat may receive another message; takes a token when zero."""
+def pair_tokens(tokens: float | None, at: datetime | None, now: datetime) -> float:
+    """The chat's bucket at `now`, from what was stored (`tokens` left at time `at`)."""
     burst, interval = settings.WHATSAPP_PAIR_BURST, settings.WHATSAPP_PAIR_INTERVAL
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact_id)
-        tokens = float(burst) if contact.pair_tokens is None else contact.pair_tokens
-        if contact.pair_at is not None:
-            tokens = min(burst, tokens + (now - contact.pair_at).total_seconds() / interval)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) * interval
-        Contact.objects.filter(pk=contact_id).update(pair_tokens=tokens, pair_at=now)
-    return wait
+    tokens = float(burst) if tokens is None else tokens
+    if at is not None:
+        tokens = min(burst, tokens + (now - at).total_seconds() / interval)
+    return tokens
 
 
-def number_wait(phone_number_id: str, now: datetime) -> float:
-    """Reserve the number's next send instant; the seconds until it comes."""
-    step = timedelta(seconds=1 / settings.WHATSAPP_THROUGHPUT)
-    with transaction.atomic():
+def pair_token_wait(tokens: float) -> float:
+    """Seconds until a bucket holding `tokens` (fewer than one) holds one."""
+    return max(0.0, 1 - tokens) * settings.WHATSAPP_PAIR_INTERVAL
+
+
+def step() -> timedelta:
+    """The time between two messages of one number."""
+    return timedelta(seconds=1 / settings.WHATSAPP_THROUGHPUT)
+
+
+def number_wait(phone_number_id: str, now: datetime, slots: int = 1) -> float:
+    """Reserve the number's next `slots` send instants, one `step()` apart; the seconds
+    until the first comes.
+
+    Inside the caller's transaction when there is one (the row lock is then held until it
+    commits)."""
+    with transaction.atomic(savepoint=False):
         throttle, _ = NumberThrottle.objects.select_for_update().get_or_create(
             phone_number_id=phone_number_id, defaults={"next_at": now}
         )
         slot = max(throttle.next_at, now)
-        NumberThrottle.objects.filter(pk=throttle.pk).update(next_at=slot + step)
+        NumberThrottle.objects.filter(pk=throttle.pk).update(next_at=slot + slots * step())
     return (slot - now).total_seconds()

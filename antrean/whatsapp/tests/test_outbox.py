@@ -214,7 +214,7 @@ class TestPacing:
         assert throttle.number_wait(number.phone_number_id, later) == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_at_once_send_each_reply_once_in_order(graph, contact):
     queue(contact, *[Text(str(i)) for i in range(5)])
     barrier = threading.Barrier(4)

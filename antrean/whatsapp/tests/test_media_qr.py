@@ -1,0 +1,56 @@
+"""The booking's QR code image (media.qr_png): our PNG writer against segno's own."""
+
+import io
+import random
+import string
+import struct
+import zlib
+
+import segno
+
+from antrean.whatsapp.media import qr_png
+
+
+def segno_png(content: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(content, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    return buffer.getvalue()
+
+
+def test_the_png_is_byte_for_byte_what_segno_writes():
+    rng = random.Random(9)
+    alphabet = string.ascii_uppercase + string.digits
+    codes = ["ABCD2345", "Q", "x" * 120, "Kode booking ABCD2345 " * 4]
+    codes += ["".join(rng.choices(alphabet, k=rng.randint(4, 40))) for _ in range(60)]
+    for code in codes:
+        assert qr_png(code) == segno_png(code), code
+
+
+def test_the_png_is_a_black_on_white_image_of_the_code_with_its_quiet_zone():
+    png = qr_png("ABCD2345")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+    code = segno.make("ABCD2345", error="m", micro=False)
+    side = (len(code.matrix) + 8) * 10
+    assert (width, height, depth, colour) == (side, side, 1, 0)  # 1-bit greyscale
+    (length,) = struct.unpack(">I", png[33:37])
+    assert png[37:41] == b"IDAT"
+    raw = zlib.decompress(png[41 : 41 + length])
+    stride = 1 + (side + 7) // 8
+    pixels, above = [], bytes(stride - 1)
+    for y in range(side):
+        kind, line = raw[y * stride], raw[y * stride + 1 : (y + 1) * stride]
+        assert kind in (0, 2)
+        if kind == 2:  # "Up": each byte adds the one above it
+            line = bytes((a + b) & 0xFF for a, b in zip(line, above, strict=True))
+        pixels.append(line)
+        above = line
+
+    def dark(x, y):
+        return not (pixels[y][x // 8] >> (7 - x % 8)) & 1
+
+    for row, modules in enumerate(code.matrix):
+        for column, module in enumerate(modules):
+            for dy, dx in ((0, 0), (9, 9), (5, 3)):
+                assert dark((column + 4) * 10 + dx, (row + 4) * 10 + dy) == bool(module)
+    assert not any(dark(x, y) for y in (0, 39, side - 1) for x in range(side))
