@@ -44,7 +44,7 @@ from antrean.offices.models import Office, ReleaseMode, ServiceType
 from antrean.offices.schedules import schedule_for
 from antrean.release import draw, notify
 from antrean.release.models import Entry, Outcome, Release
-from antrean.whatsapp.models import InboundMessage, InboundState
+from antrean.whatsapp.models import Delivery, InboundMessage, InboundState
 
 log = logging.getLogger(__name__)
 
@@ -237,10 +237,15 @@ def draw_release(release_pk: int, now: datetime) -> bool:
 
     Not while messages written in the window are still waiting to be processed (the
     backlog of a rush): they are entries too, and the next pass draws once they are in.
-    Messages that reach the webhook after the draw started are told it is running."""
+    Nor while webhooks that came before the close are still to be ingested: which office
+    they are for is not known until then. Messages that reach the webhook after the draw
+    started are told it is running."""
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release_pk)
         if release.drawn_at is not None or now < release.closes_at:
+            return False
+        if Delivery.objects.filter(received_at__lt=release.closes_at).exists():
+            log.info("release %s: the draw waits for webhooks received in its window", release_pk)
             return False
         waiting = InboundMessage.objects.filter(
             contact__number__office_id=release.office_id,

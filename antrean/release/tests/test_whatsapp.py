@@ -125,3 +125,37 @@ def test_a_message_written_in_the_window_counts_when_a_backlog_brings_it_after_t
     assert release.drawn_at == closed and "release" in " ".join(tally)
     entry.refresh_from_db()
     assert entry.outcome == Outcome.WON
+
+
+def test_the_draw_waits_for_webhooks_acknowledged_before_the_close_and_not_yet_ingested(
+    chat, time_machine
+):
+    """A 200 given in the window is an entry's promise, even while the body still waits in
+    the inbox: the draw starts once it is ingested (and processed)."""
+    import json
+
+    from antrean.release.models import Release
+    from antrean.simulator import cloud
+    from antrean.whatsapp import inbound, ingest
+
+    written = OPENS + timedelta(minutes=29, seconds=59)
+    body = cloud.inbound_message(
+        wa_id=chat.wa_id,
+        timestamp=int(written.timestamp()),
+        kind="text",
+        text="#Sri Wahyuni#17051990#02092027",
+    )
+    number = chat.number
+    envelope = cloud.message_envelope(number.phone_number_id, number.display_phone_number, body)
+    ingest.store(json.dumps(envelope), written)
+    closed = OPENS + timedelta(minutes=31)
+    time_machine.move_to(closed, tick=False)
+
+    assert jobs.run(closed) == {}  # acknowledged, not ingested: no draw yet
+    assert Release.objects.get().drawn_at is None
+
+    ingest.drain()
+    inbound.process_contact(chat.pk)
+    assert Entry.objects.get().phone == chat.wa_id
+    jobs.run(closed)
+    assert Release.objects.order_by("first_day").first().drawn_at == closed
