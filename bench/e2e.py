@@ -114,11 +114,21 @@ def law_text(i: int, visit: datetime.date) -> str:
 
 
 def webhook_post(
-    port: int, wa_id: str, text: str, path: str = "/webhooks/whatsapp", wamid: str | None = None
+    port: int,
+    wa_id: str,
+    text: str,
+    path: str = "/webhooks/whatsapp",
+    wamid: str | None = None,
+    *,
+    number: str = JAKARTA_PUSAT,
+    timestamp: int | None = None,
 ) -> bytes:
-    """A signed POST, byte for byte what Meta sends for one text message."""
-    message = cloud.inbound_message(wa_id=wa_id, kind="text", text=text, wamid=wamid)
-    body = cloud.dumps(cloud.message_envelope(JAKARTA_PUSAT, DISPLAY, message, "Pemohon"))
+    """A signed POST, byte for byte what Meta sends for one text message (to our business
+    `number`, written at `timestamp`: now unless given)."""
+    message = cloud.inbound_message(
+        wa_id=wa_id, kind="text", text=text, wamid=wamid, timestamp=timestamp
+    )
+    body = cloud.dumps(cloud.message_envelope(number, DISPLAY, message, "Pemohon"))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "facebookexternalua",
@@ -241,6 +251,43 @@ def wait_for_log(log: Path, text: str, timeout: float = 60) -> None:
 def graph_get(port: int, what: str):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/__{what}", timeout=30) as response:
         return json.loads(response.read())
+
+
+def capacity_problems(office, problems: list) -> tuple[Counter, list[int]]:
+    """No hour or day of `office` over its capacity, and its counters equal to the live
+    bookings they count (what is wrong is added to `problems`); the seats counted per
+    (day, hour), and the regular seats taken per day."""
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import F
+
+    from antrean.booking.models import Booking, DayLoad, SlotLoad
+
+    over_slots = SlotLoad.objects.filter(office=office, taken__gt=F("capacity")).count()
+    over_days = DayLoad.objects.filter(office=office, taken__gt=F("capacity")).count()
+    if over_slots or over_days:
+        problems.append(f"{over_slots} hour(s) and {over_days} day(s) over their capacity")
+    zone = ZoneInfo(office.timezone)
+    counted_slots, counted_days = Counter(), Counter()
+    for day, slot_at, seats, quota in Booking.objects.filter(
+        office=office, status__in=["pending", "confirmed"]
+    ).values_list("visit_date", "slot_at", "applicants", "quota"):
+        counted_slots[(day, slot_at.astimezone(zone).time())] += seats
+        counted_days[(day, quota)] += seats
+    loads_slots = {
+        (s.day, s.start): s.taken for s in SlotLoad.objects.filter(office=office) if s.taken
+    }
+    loads_days = {
+        (d.day, d.quota): d.taken for d in DayLoad.objects.filter(office=office) if d.taken
+    }
+    if loads_slots != dict(counted_slots) or loads_days != dict(counted_days):
+        problems.append("the hour/day counters differ from the bookings they count")
+    if max(counted_slots.values(), default=0) > office.capacity_per_hour:
+        problems.append(f"an hour holds {max(counted_slots.values())} > {office.capacity_per_hour}")
+    regular = [n for (_, q), n in counted_days.items() if q == "regular"]
+    if max(regular, default=0) > office.daily_regular:
+        problems.append(f"a day holds {max(regular)} > {office.daily_regular} regular seats")
+    return counted_slots, regular
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -453,9 +500,7 @@ class Run:
     # --- what must hold afterwards -------------------------------------------------------
     def check(self, by_phone: dict, stats: dict) -> None:
         from django.db import connection
-        from django.db.models import F
 
-        from antrean.booking.models import Booking, DayLoad, SlotLoad
         from antrean.whatsapp.models import InboundMessage, OutboundMessage
 
         problems = []
@@ -492,35 +537,7 @@ class Run:
             1 for b in bookings if b["visit_date"] not in {d.isoformat() for d in self.days}
         )
 
-        office = self.office
-        over_slots = SlotLoad.objects.filter(office=office, taken__gt=F("capacity")).count()
-        over_days = DayLoad.objects.filter(office=office, taken__gt=F("capacity")).count()
-        if over_slots or over_days:
-            problems.append(f"{over_slots} hour(s) and {over_days} day(s) over their capacity")
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(office.timezone)
-        counted_slots, counted_days = Counter(), Counter()
-        for day, slot_at, seats, quota in Booking.objects.filter(
-            office=office, status__in=["pending", "confirmed"]
-        ).values_list("visit_date", "slot_at", "applicants", "quota"):
-            counted_slots[(day, slot_at.astimezone(zone).time())] += seats
-            counted_days[(day, quota)] += seats
-        loads_slots = {
-            (s.day, s.start): s.taken for s in SlotLoad.objects.filter(office=office) if s.taken
-        }
-        loads_days = {
-            (d.day, d.quota): d.taken for d in DayLoad.objects.filter(office=office) if d.taken
-        }
-        if loads_slots != dict(counted_slots) or loads_days != dict(counted_days):
-            problems.append("the hour/day counters differ from the bookings they count")
-        if max(counted_slots.values(), default=0) > office.capacity_per_hour:
-            problems.append(
-                f"an hour holds {max(counted_slots.values())} > {office.capacity_per_hour}"
-            )
-        regular = [n for (_, q), n in counted_days.items() if q == "regular"]
-        if max(regular, default=0) > office.daily_regular:
-            problems.append(f"a day holds {max(regular)} > {office.daily_regular} regular seats")
+        counted_slots, regular = capacity_problems(self.office, problems)
 
         unprocessed = InboundMessage.objects.exclude(state="processed").count()
         outbound = Counter(OutboundMessage.objects.values_list("state", flat=True))
@@ -740,8 +757,8 @@ def show(report: dict) -> None:
         print(f"  {'met    ' if verdict['met'] else 'NOT MET'} {name}: {verdict['value']}")
 
 
-def record(report: dict) -> Path:
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-e2e-{report['database']}.json"
+def record(report: dict, name: str = "e2e") -> Path:
+    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{report['database']}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str) + "\n")
     return out

@@ -7,8 +7,11 @@ one asyncio loop, so it is not what limits a benchmark at hundreds of messages a
   POST /{version}/{phone_number_id}/messages  -> {"messaging_product": "whatsapp",
                                                   "contacts": [...], "messages": [{"id"}]}
   POST /{version}/{phone_number_id}/media     -> {"id": "..."}
-  GET  /__stats                               -> {"messages": n, "media": n, "refused": n}
+  GET  /__stats                               -> {"messages": n, "media": n, "refused": n,
+                                                  "recipients": n}
   GET  /__records                             -> [[arrival unix time, to, type], ...]
+  GET  /__texts                               -> [[arrival unix time, to, type, text], ...]
+                                                 (text: a text's or an interactive's body)
 
 Every call needs `Authorization: Bearer TOKEN`. Run as a process of its own:
 `python bench/graph_stub.py PORT TOKEN`; it prints "ready" once it listens.
@@ -27,15 +30,25 @@ class Graph:
     def __init__(self, token: str):
         self.auth = f"Bearer {token}".encode()
         self.records: list[list] = []  # [arrival time, to, type] per accepted message
+        self.texts: list[str] = []  # the body each record's message showed, same order
+        self.recipients: set[str] = set()  # numbers that got at least one message
         self.media = 0
         self.refused = 0
 
     def answer(self, method: bytes, path: bytes, headers: dict, body: bytes) -> tuple[int, bytes]:
         if method == b"GET" and path == b"/__stats":
-            stats = {"messages": len(self.records), "media": self.media, "refused": self.refused}
+            stats = {
+                "messages": len(self.records),
+                "media": self.media,
+                "refused": self.refused,
+                "recipients": len(self.recipients),
+            }
             return 200, json.dumps(stats).encode()
         if method == b"GET" and path == b"/__records":
             return 200, json.dumps(self.records).encode()
+        if method == b"GET" and path == b"/__texts":
+            rows = [[*record, text] for record, text in zip(self.records, self.texts, strict=True)]
+            return 200, json.dumps(rows).encode()
         if headers.get(b"authorization") != self.auth:
             self.refused += 1
             return 401, _error(190, "Invalid OAuth access token")
@@ -43,6 +56,10 @@ class Graph:
             message = json.loads(body)
             to = message.get("to", "")
             self.records.append([time.time(), to, message.get("type", "")])
+            self.recipients.add(to)
+            # What the person reads, so a benchmark can check who was told what.
+            shown = message.get("text") or message.get("interactive", {}).get("body") or {}
+            self.texts.append(shown.get("body") or shown.get("text") or "")
             wamid = f"wamid.BENCH{next(_ids):08d}"
             return 200, json.dumps(
                 {
