@@ -801,8 +801,14 @@ def main() -> int:
         run.close()
     report["targets"] = judge(report)
     show(report)
-    print(f"\nrecorded in {record(report).relative_to(ROOT)}")
-    if KEEP:
+    return conclude(run, report)
+
+
+def conclude(run: Run, report: dict, name: str = "e2e", *, keep: bool = KEEP) -> int:
+    """Record the report, remove the run's folder and database unless they are to be kept;
+    the exit code (1 when a check failed)."""
+    print(f"\nrecorded in {record(report, name).relative_to(ROOT)}")
+    if keep:
         print(f"logs and data kept in {run.folder}")
     else:
         import shutil

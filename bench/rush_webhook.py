@@ -657,15 +657,7 @@ def main() -> int:
     finally:
         run.close()
     show(report)
-    print(f"\nrecorded in {e2e.record(report, 'rush-webhook').relative_to(ROOT)}")
-    if e2e.KEEP or failure:
-        print(f"logs and data kept in {run.folder}")
-    else:
-        import shutil
-
-        shutil.rmtree(run.folder, ignore_errors=True)
-        run.drop_database()
-    return 1 if report["checks"]["problems"] else 0
+    return e2e.conclude(run, report, "rush-webhook", keep=e2e.KEEP or bool(failure))
 
 
 if __name__ == "__main__":
