@@ -362,16 +362,6 @@ def _mark_sent(row: OutboundMessage, done: dict) -> None:
     OutboundMessage.objects.filter(pk=row.pk).update(**done)
 
 
-def _send(row: OutboundMessage, contact: Contact) -> str:
-    """Claim `row`, make one HTTP attempt and record it; the state it is left in."""
-    if not _claim_row(row, timezone.now()):
-        return OutboundState.SENT
-    outcome, done = _attempt(row, contact, contact.number.phone_number_id)
-    if done is not None:
-        _mark_sent(row, done)
-    return outcome
-
-
 def _attempt(row: OutboundMessage, contact: Contact, number: str) -> tuple[str, dict | None]:
     """One HTTP attempt for the claimed `row`: the state it is left in, and when Meta took
     it, what its `sent` is to record (the caller writes it, in its next transaction). A

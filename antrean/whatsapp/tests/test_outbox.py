@@ -372,7 +372,8 @@ class TestMaybeSent:
         OutboundMessage.objects.filter(pk=row.pk).update(
             state=OutboundState.SENT, sent_at=timezone.now(), wamid="wamid.META"
         )
-        assert outbox._send(row, contact) == OutboundState.SENT  # `row` is the stale copy
+        assert not outbox._claim_row(row, timezone.now())  # `row` is the stale copy
+        assert outbox.deliver(contact.pk) == 0
         assert graph.requests == []
 
     def test_a_timeout_waits_for_meta_status_before_its_retry(self, graph, contact, settings):
