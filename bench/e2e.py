@@ -433,17 +433,10 @@ class Run:
             self.cpu_groups["postgres (our database)"] = lambda: backends(name)
 
     def wait_for_replies(self, expected: int) -> dict:
-        seen, last_change = -1, time.monotonic()
-        while True:
-            stats = graph_get(self.graph_port, "stats")
-            if stats["messages"] >= expected:
-                return stats
-            if stats["messages"] != seen:
-                seen, last_change = stats["messages"], time.monotonic()
-            elif time.monotonic() - last_change > STALL:
-                print(f"  no reply for {STALL} s: {seen} of {expected} arrived", flush=True)
-                return stats
-            time.sleep(0.25)
+        stats, done = wait_for_graph(self.graph_port, lambda s: s["messages"] >= expected)
+        if not done:
+            print(f"  no reply for {STALL} s: {stats['messages']} of {expected} arrived")
+        return stats
 
     def end_to_end(self) -> None:
         port = self.web_port
@@ -802,6 +795,25 @@ def main() -> int:
     report["targets"] = judge(report)
     show(report)
     return conclude(run, report)
+
+
+def wait_for_graph(
+    port: int, done, *, each=None, every: float = 0.25, stall: float = STALL
+) -> tuple[dict, bool]:
+    """Poll the Graph stand-in's counts until `done(stats)`, calling `each(stats)` on every
+    look; gives up after `stall` s without a new reply. The last counts, and whether done."""
+    seen, last_change = -1, time.monotonic()
+    while True:
+        stats = graph_get(port, "stats")
+        if each is not None:
+            each(stats)
+        if done(stats):
+            return stats, True
+        if stats["messages"] != seen:
+            seen, last_change = stats["messages"], time.monotonic()
+        elif time.monotonic() - last_change > stall:
+            return stats, False
+        time.sleep(every)
 
 
 def conclude(run: Run, report: dict, name: str = "e2e", *, keep: bool = KEEP) -> int:

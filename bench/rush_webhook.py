@@ -317,21 +317,19 @@ class Rush(e2e.Run):
     def wait(self, done, what: str) -> bool:
         """Poll the Graph stand-in's counts until `done(stats)`; False after STALL s without
         a new reply."""
-        seen, last_change = -1, time.monotonic()
-        while True:
+
+        def each(stats: dict) -> None:
             self.watch_release()
-            stats = e2e.graph_get(self.graph_port, "stats")
             self.report["graph_stats"] = stats | {
                 "seconds_from_first_post": round(time.time() - self.t0, 1)
             }
-            if done(stats):
-                return True
-            if stats["messages"] != seen:
-                seen, last_change = stats["messages"], time.monotonic()
-            elif time.monotonic() - last_change > STALL:
-                print(f"  {what}: no reply for {STALL} s, {seen} arrived; giving up", flush=True)
-                return False
-            time.sleep(0.5)
+
+        stats, finished = e2e.wait_for_graph(
+            self.graph_port, done, each=each, every=0.5, stall=STALL
+        )
+        if not finished:
+            print(f"  {what}: no reply for {STALL} s, {stats['messages']} arrived; giving up")
+        return finished
 
     def rush(self) -> None:
         from antrean.release.models import Release
