@@ -341,7 +341,9 @@ class Run:
             connection.execute(f'DROP DATABASE IF EXISTS "{ours.rsplit("/", 1)[1]}" WITH (FORCE)')
 
     # --- setup ---------------------------------------------------------------------------
-    def setup(self) -> None:
+    def install(self) -> None:
+        """Migrate and seed the run's installation, then point this process's Django at its
+        database (the checks read it directly)."""
         started = time.monotonic()
         prepare(self.env)
         self.report["setup_seconds"] = round(time.monotonic() - started, 1)
@@ -353,6 +355,9 @@ class Run:
         import django
 
         django.setup()
+
+    def setup(self) -> None:
+        self.install()
         from django.utils import timezone
 
         from antrean.offices.models import WhatsAppNumber

@@ -67,7 +67,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 import e2e  # noqa: E402
 import loadgen  # noqa: E402
 
-from antrean.ops.tests.processes import ANTREAN, prepare  # noqa: E402
+from antrean.ops.tests.processes import ANTREAN  # noqa: E402
 
 
 def _int(name: str, default: int) -> int:
@@ -221,18 +221,7 @@ async def _post_all(port: int, make, count: int, rate: float, posting: Posting) 
 # --- the run -------------------------------------------------------------------------------
 class Rush(e2e.Run):
     def setup(self) -> None:
-        started = time.monotonic()
-        prepare(self.env)
-        self.report["setup_seconds"] = round(time.monotonic() - started, 1)
-        # This process reads and checks the installation's database directly.
-        for name in ("ANTREAN_DATA_DIR", "DATABASE_URL", "REDIS_URL", "WHATSAPP_SIMULATOR"):
-            if name in self.env:
-                os.environ[name] = self.env[name]
-        os.environ["WHATSAPP_ACCESS_TOKEN"] = e2e.TOKEN
-        os.environ["DJANGO_SETTINGS_MODULE"] = "antrean.settings"
-        import django
-
-        django.setup()
+        self.install()
         from django.utils import timezone
 
         from antrean.offices.models import Office, ReleaseMode, WhatsAppNumber

@@ -29,6 +29,7 @@ from antrean.ops.tests.processes import (
     a_bookable_day,
     environment,
     free_port,
+    graph_environment,
     kill_tree,
     prepare,
     start,
@@ -139,17 +140,14 @@ class Stack:
         self.folder, self.graph, self.port = folder, graph, free_port()
         if installation is not None:
             extra = {**installation.copy(folder / "data", **extra.pop("copy", {})), **extra}
-        self.env = environment(
+        self.env = graph_environment(
             folder / "data",
-            PORT=str(self.port),
-            WHATSAPP_API_URL=graph.url,
-            WHATSAPP_ACCESS_TOKEN=graph.token,
-            WHATSAPP_APP_SECRET=SECRET,
-            WHATSAPP_SIMULATOR="0",
+            self.port,
+            graph,
+            SECRET,
             WHATSAPP_VERIFY_TOKEN="fault-test-verify",
             WHATSAPP_SEND_LEASE=str(LEASE),
             WHATSAPP_TIMEOUT=str(TIMEOUT),
-            WHATSAPP_PAIR_BURST="50",
             **extra,
         )
         if installation is None:

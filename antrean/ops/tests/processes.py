@@ -33,6 +33,22 @@ def environment(data_dir: Path, **extra) -> dict:
     return env
 
 
+def graph_environment(data_dir: Path, port: int, graph, secret: str, **extra) -> dict:
+    """`environment()` of a web process on `port` whose replies go to `graph` (a Graph API
+    stand-in with `url` and `token`), and whose webhook checks signatures with `secret`.
+    A generous pair burst: the tests' applicants write more than a person would."""
+    return environment(
+        data_dir,
+        PORT=str(port),
+        WHATSAPP_API_URL=graph.url,
+        WHATSAPP_ACCESS_TOKEN=graph.token,
+        WHATSAPP_APP_SECRET=secret,
+        WHATSAPP_SIMULATOR="0",
+        WHATSAPP_PAIR_BURST="50",
+        **extra,
+    )
+
+
 def _fresh_postgres_database(url: str) -> str:
     import uuid
 

@@ -18,8 +18,8 @@ from antrean.ops.tests.processes import (
     JAKARTA_PUSAT,
     a_bookable_day,
     bookings,
-    environment,
     free_port,
+    graph_environment,
     kill_tree,
     prepare,
     start,
@@ -53,17 +53,14 @@ def wait_until(condition, timeout: float = 60.0, what: str = "condition") -> Non
 class Stack:
     def __init__(self, folder: Path, graph: GraphServer):
         self.folder, self.port = folder, free_port()
-        self.env = environment(
+        self.env = graph_environment(
             folder / "data",
-            PORT=str(self.port),
-            WHATSAPP_API_URL=graph.url,
-            WHATSAPP_ACCESS_TOKEN=graph.token,
-            WHATSAPP_APP_SECRET=SECRET,
-            WHATSAPP_SIMULATOR="0",
+            self.port,
+            graph,
+            SECRET,
             WHATSAPP_VERIFY_TOKEN="crash-test-verify",
             WHATSAPP_SEND_LEASE=str(LEASE),
             WHATSAPP_TIMEOUT="20",
-            WHATSAPP_PAIR_BURST="50",
         )
         prepare(self.env)
         self.processes = []
