@@ -162,7 +162,7 @@ class Pool:
                 waiter = self.waiters.pop(0)
                 self.opened += 1
                 task = asyncio.ensure_future(Connection.open(self.port))
-                task.add_done_callback(lambda t: _settle(waiter, t))
+                task.add_done_callback(lambda t: self._settle(waiter, t))
             return
         if self.waiters:
             self.waiters.pop(0).set_result(connection)
@@ -173,16 +173,16 @@ class Pool:
         for connection in self.idle:
             connection.close()
 
-
-def _settle(waiter: asyncio.Future, task: asyncio.Task) -> None:
-    if waiter.done():  # its request was given up on
-        if task.exception() is None:
-            task.result().close()
-        return
-    if task.exception() is not None:
-        waiter.set_exception(task.exception())
-    else:
-        waiter.set_result(task.result())
+    def _settle(self, waiter: asyncio.Future, task: asyncio.Task) -> None:
+        """A connection opened for `waiter` is ready, or failed to open."""
+        if task.exception() is not None:
+            self.opened -= 1  # its slot is free again
+            if not waiter.done():
+                waiter.set_exception(task.exception())
+        elif waiter.done():  # its request was given up on: the next one takes it
+            self.release(task.result())
+        else:
+            waiter.set_result(task.result())
 
 
 async def _one(pool: Pool, result: Result, i: int, data: bytes, due: float) -> None:
