@@ -134,22 +134,20 @@ class Installation:
 
 class Stack:
     """One web process and one worker on their own database, replying to `graph`; a copy
-    of `installation`, or migrated and seeded here without one."""
+    of `installation`, or migrated and seeded here without one. `extra` settings (the
+    environment's) override the fault tests' own."""
 
     def __init__(self, folder: Path, graph, installation: Installation | None = None, **extra):
         self.folder, self.graph, self.port = folder, graph, free_port()
         if installation is not None:
             extra = {**installation.copy(folder / "data", **extra.pop("copy", {})), **extra}
-        self.env = graph_environment(
-            folder / "data",
-            self.port,
-            graph,
-            SECRET,
-            WHATSAPP_VERIFY_TOKEN="fault-test-verify",
-            WHATSAPP_SEND_LEASE=str(LEASE),
-            WHATSAPP_TIMEOUT=str(TIMEOUT),
+        settings = {
+            "WHATSAPP_VERIFY_TOKEN": "fault-test-verify",
+            "WHATSAPP_SEND_LEASE": str(LEASE),
+            "WHATSAPP_TIMEOUT": str(TIMEOUT),
             **extra,
-        )
+        }
+        self.env = graph_environment(folder / "data", self.port, graph, SECRET, **settings)
         if installation is None:
             prepare(self.env)
         self.webhook = f"http://127.0.0.1:{self.port}/webhooks/whatsapp"
@@ -163,14 +161,16 @@ class Stack:
         self.logs.append(log)
         return start([command], self.env, log)
 
-    def start_web(self) -> None:
+    def start_web(self) -> subprocess.Popen:
         self.web = self._start("serve")
         # The same port as before: Meta knows one URL. (A killed server's port is free again
         # at once; granian binds with SO_REUSEADDR.)
         wait_for(f"http://127.0.0.1:{self.port}/healthz", timeout=60)
+        return self.web
 
-    def start_worker(self) -> None:
+    def start_worker(self) -> subprocess.Popen:
         self.worker = self._start("worker")
+        return self.worker
 
     def kill_web(self) -> None:
         kill_tree(self.web)

@@ -9,30 +9,21 @@ accepted messages back to our webhook with signed `sent` statuses.
 import os
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from antrean.ops.tests.faults import Stack
 from antrean.ops.tests.processes import (
     JAKARTA_PUSAT,
     a_bookable_day,
     bookings,
-    free_port,
-    graph_environment,
     kill_tree,
-    prepare,
-    start,
-    stop,
-    wait_for,
 )
 from antrean.simulator import cloud
-from antrean.whatsapp.signature import sign
 from antrean.whatsapp.tests.graph_server import Failure, GraphServer
 
 pytestmark = pytest.mark.slow
 
-SECRET = "crash-test-secret"
 LEASE = 3  # seconds: how long a dead worker's claim on a chat lasts
 
 
@@ -50,53 +41,6 @@ def wait_until(condition, timeout: float = 60.0, what: str = "condition") -> Non
         time.sleep(0.1)
 
 
-class Stack:
-    def __init__(self, folder: Path, graph: GraphServer):
-        self.folder, self.port = folder, free_port()
-        self.env = graph_environment(
-            folder / "data",
-            self.port,
-            graph,
-            SECRET,
-            WHATSAPP_VERIFY_TOKEN="crash-test-verify",
-            WHATSAPP_SEND_LEASE=str(LEASE),
-            WHATSAPP_TIMEOUT="20",
-        )
-        prepare(self.env)
-        self.processes = []
-        self.webhook = f"http://127.0.0.1:{self.port}/webhooks/whatsapp"
-        graph.webhook = (self.webhook, SECRET)
-
-    def start(self, command: str):
-        log = self.folder / f"{command}-{len(self.processes)}.log"
-        process = start([command], self.env, log)
-        self.processes.append(process)
-        if command == "serve":
-            wait_for(f"http://127.0.0.1:{self.port}/healthz")
-        return process
-
-    def post(self, body: bytes) -> int:
-        request = urllib.request.Request(
-            self.webhook,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, SECRET)},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-
-    def bookings(self, phone: str) -> list[dict]:
-        return bookings(self.env, phone)
-
-    def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                try:
-                    stop(process, timeout=10)
-                except Exception:
-                    process.kill()
-
-
 @pytest.fixture
 def graph():
     server = GraphServer().start()
@@ -106,7 +50,8 @@ def graph():
 
 @pytest.fixture
 def stack(tmp_path, graph):
-    running = Stack(tmp_path, graph)
+    # The fault tests' stack, with a short lease and a Graph API call that outlasts it.
+    running = Stack(tmp_path, graph, WHATSAPP_SEND_LEASE=str(LEASE), WHATSAPP_TIMEOUT="20")
     yield running
     running.close()
 
@@ -127,31 +72,31 @@ def settle() -> None:
 def test_worker_killed_while_meta_takes_a_reply_sends_nothing_twice(stack, graph):
     phone = "6281234560001"
     graph.fail_next(Failure(hang=60, accept=True).on("/messages"))  # accepted, never answered
-    stack.start("serve")
+    stack.start_web()
     assert stack.post(law_message(phone)) == 200
-    worker = stack.start("worker")
+    worker = stack.start_worker()
     wait_until(lambda: len(graph.accepted) >= 1, what="the first reply to reach Meta")
     kill(worker)
-    stack.start("worker")
+    stack.start_worker()
     wait_until(lambda: len(kinds_sent_to(graph, phone)) >= 2, what="the second reply")
     settle()
     assert kinds_sent_to(graph, phone) == ["image", "interactive"]
-    assert len(stack.bookings(phone)) == 1
+    assert len(bookings(stack.env, phone)) == 1
 
 
 def test_worker_killed_before_meta_got_a_reply_sends_it_once_after_restart(stack, graph):
     phone = "6281234560002"
     graph.fail_next(Failure(hang=60).on("/messages"))  # never reaches Meta
-    stack.start("serve")
+    stack.start_web()
     assert stack.post(law_message(phone)) == 200
-    worker = stack.start("worker")
+    worker = stack.start_worker()
     wait_until(
         lambda: any(r["path"].endswith("/messages") for r in graph.requests),
         what="the worker to start sending",
     )
     kill(worker)
     assert graph.accepted == []
-    stack.start("worker")
+    stack.start_worker()
     wait_until(lambda: len(kinds_sent_to(graph, phone)) >= 2, what="both replies")
     settle()
     assert kinds_sent_to(graph, phone) == ["image", "interactive"]
@@ -159,22 +104,22 @@ def test_worker_killed_before_meta_got_a_reply_sends_it_once_after_restart(stack
 
 def test_web_killed_after_acknowledging_loses_nothing_even_without_its_task(stack, graph):
     phone = "6281234560003"
-    web = stack.start("serve")
+    web = stack.start_web()
     assert stack.post(law_message(phone)) == 200
     kill(web)
     for queue in (stack.folder / "data").glob("huey.sqlite3*"):
         os.remove(queue)  # the task that would have processed it is gone too
-    stack.start("serve")
-    stack.start("worker")
+    stack.start_web()
+    stack.start_worker()
     wait_until(lambda: len(kinds_sent_to(graph, phone)) >= 2, what="both replies")
     settle()
     assert kinds_sent_to(graph, phone) == ["image", "interactive"]
-    assert [b["status"] for b in stack.bookings(phone)] == ["pending"]
+    assert [b["status"] for b in bookings(stack.env, phone)] == ["pending"]
 
 
 def test_the_same_update_delivered_eight_times_at_once_has_one_effect(stack, graph):
     phone = "6281234560004"
-    stack.start("serve")
+    stack.start_web()
     body = law_message(phone, wamid="wamid.SAME-UPDATE")
     barrier, statuses = threading.Barrier(8), []
 
@@ -188,24 +133,24 @@ def test_the_same_update_delivered_eight_times_at_once_has_one_effect(stack, gra
     for thread in threads:
         thread.join()
     assert statuses == [200] * 8
-    stack.start("worker")
+    stack.start_worker()
     wait_until(lambda: len(kinds_sent_to(graph, phone)) >= 2, what="both replies")
     settle()
     assert kinds_sent_to(graph, phone) == ["image", "interactive"]
-    assert len(stack.bookings(phone)) == 1
+    assert len(bookings(stack.env, phone)) == 1
 
 
 def test_a_worker_killed_in_the_middle_of_traffic(stack, graph):
     phones = [f"62812345{6100 + n:05d}" for n in range(20)]
-    stack.start("serve")
+    stack.start_web()
     for phone in phones:
         assert stack.post(law_message(phone)) == 200
-    worker = stack.start("worker")
+    worker = stack.start_worker()
     wait_until(lambda: len(graph.accepted) >= 3, what="traffic to flow")
     kill(worker)
-    stack.start("worker")
+    stack.start_worker()
     wait_until(lambda: len(graph.accepted) >= 40, timeout=120, what="every reply")
     settle()
     for phone in phones:
         assert kinds_sent_to(graph, phone) == ["image", "interactive"], phone
-        assert len(stack.bookings(phone)) == 1
+        assert len(bookings(stack.env, phone)) == 1
