@@ -186,3 +186,30 @@ def book(office, service, now):
         return actions.book(**args)
 
     return _book
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Headless Chromium for a test against the live server (antrean/ops/tests/chromium.py).
+
+    Ask for it after the fixture that sets the site up: it starts after the database is
+    set up and closes before it is flushed. While Playwright's sync API runs, this thread
+    has a running event loop, and Django then hands it a different connection object
+    (asgiref's thread-critical Local), one without the serialized contents that
+    serialized_rollback restores from. Those connections are closed while the loop still
+    runs: left open, PostgreSQL refuses to drop the test database ("being accessed by other
+    users").
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from antrean.ops.tests.chromium import launch, require_chromium
+
+    require_chromium()
+    # The ORM calls a test makes between browser steps are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+        connections.close_all()

@@ -22,9 +22,9 @@ from antrean.booking.models import Booking
 from antrean.booking.rules import Person
 from antrean.offices.demo import seed_demo_offices
 from antrean.offices.models import Office, ServiceType
+from antrean.ops.tests.chromium import ARTIFACTS, require_chromium
 from antrean.ops.tests.processes import JAKARTA_PUSAT
 from antrean.simulator import cloud
-from antrean.simulator.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
 from antrean.whatsapp import inbound, ingest, outbox
 from antrean.whatsapp.models import Contact, OutboundMessage
 from antrean.whatsapp.signature import sign
@@ -34,6 +34,7 @@ from conftest import WIB, nik_for
 # serialized_rollback, as the concurrency tests: a plain flush would drop the reference
 # data (service types) and renumber the content types for the tests after this one.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+require_chromium()
 
 PHONE = "6281234575555"
 FAMILY_PHONE = "6281234576666"
@@ -54,24 +55,6 @@ def site(live_server, settings, time_machine):
     seed_demo_offices()
     seed_demo_staff()
     return live_server.url
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test
-    # makes between browser steps are plain synchronous ones all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-        # The connections the test opened while Playwright's loop ran: left open,
-        # PostgreSQL refuses to drop the test database ("being accessed by other users").
-        connections.close_all()
 
 
 def whatsapp(site: str, **message) -> None:

@@ -4,12 +4,9 @@
 Screenshots are saved in test-artifacts/ (git-ignored) for people to look at.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from antrean.ops.tests.chromium import ARTIFACTS, launch, require_chromium
 from antrean.ops.tests.processes import (
     JAKARTA_PUSAT,
     a_bookable_day,
@@ -24,26 +21,7 @@ from antrean.ops.tests.processes import bookings as bookings_json
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("ANTREAN_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    pytest.skip(
-        "Chromium not installed (apt-get install chromium chromium-driver); "
-        ".ci/run installs it and sets ANTREAN_REQUIRE_BROWSER=1",
-        allow_module_level=True,
-    )
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +44,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

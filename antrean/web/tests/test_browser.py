@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from antrean.booking.lifecycle import Status
 from antrean.booking.models import Booking
 from antrean.offices.demo import seed_demo_offices
-from antrean.simulator.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from antrean.ops.tests.chromium import ARTIFACTS, require_chromium
 from antrean.web.tests.helpers import sent_code
 
 from conftest import WIB, new_phone, nik_for
@@ -27,6 +27,7 @@ from conftest import WIB, new_phone, nik_for
 # serialized_rollback, as the other live-server tests: a plain flush would drop the
 # reference data (service types) for the tests after these.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+require_chromium()
 
 SUNDAY = datetime.datetime(2027, 8, 8, 10, 0, tzinfo=WIB)
 MONDAY = datetime.date(2027, 8, 9)
@@ -51,27 +52,7 @@ def site(live_server, settings, time_machine):
 
 
 @pytest.fixture
-def chromium(site, monkeypatch):
-    """One browser per test, started after the database is set up and closed before it is
-    flushed: while Playwright's sync API runs, this thread has a running event loop, and
-    Django then hands it a different connection object (asgiref's thread-critical Local),
-    one without the serialized contents that serialized_rollback restores from."""
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # The ORM calls the tests make between browser steps are plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-        # Those connections, while the loop still runs: left open, PostgreSQL refuses to
-        # drop the test database at the end ("being accessed by other users").
-        connections.close_all()
-
-
-@pytest.fixture
-def page(chromium, site):
+def page(site, chromium):
     """A fresh phone: its own cookies (session, language), a small screen."""
     context = chromium.new_context(
         viewport=PHONE_SCREEN, base_url=site, accept_downloads=True, locale="id-ID"

@@ -331,27 +331,9 @@ def site(live_server, settings, time_machine):
 
 
 @pytest.fixture
-def browser(site, monkeypatch):
-    """As antrean/web/tests/test_browser.py: started after the database is set up, closed
-    (with the connections its event loop saw) before it is flushed."""
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Skips (or, in CI, fails) without Chromium.
-    from antrean.simulator.tests.test_browser import CHROMIUM, CHROMIUM_FLAGS
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
-
-
-@pytest.fixture
-def watched(browser, site):
+def watched(site, chromium):
     """A browser context whose console is kept: (context, messages)."""
-    context = browser.new_context(base_url=site, viewport={"width": 1100, "height": 900})
+    context = chromium.new_context(base_url=site, viewport={"width": 1100, "height": 900})
     context.set_default_timeout(10_000)
     context.add_init_script(WATCH)
     messages = []
