@@ -9,12 +9,13 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from antrean.jobs import lifecycle
+from antrean.lib import queue
 
 log = logging.getLogger(__name__)
 
 
 # No lock: a lock left behind by a killed worker would stop every deadline for good.
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), priority=queue.PERIODIC)
 def lifecycle_task():
     tally = lifecycle.run(timezone.now())
     if tally.changed or tally.told:

@@ -7,13 +7,14 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from antrean.lib import queue
 from antrean.privacy import retention
 
 log = logging.getLogger(__name__)
 
 
 # 19:30 UTC (Huey's clock) is 02:30 WIB, 03:30 WITA, 04:30 WIT: every office is closed.
-@db_periodic_task(crontab(minute="30", hour="19"))
+@db_periodic_task(crontab(minute="30", hour="19"), priority=queue.PERIODIC)
 def retention_task():
     tally = retention.run(timezone.now())
     done = {kind: count for kind, count in tally.items() if count}

@@ -8,12 +8,13 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from antrean.lib import queue
 from antrean.release import jobs
 
 log = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"), priority=queue.PERIODIC)
 def release_task():
     done = jobs.run(timezone.now())
     if done:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from huey import RedisHuey
+from huey import PriorityRedisHuey
 
 from antrean.ops.tests.processes import (
     ANTREAN,
@@ -410,9 +410,9 @@ def test_two_web_and_two_worker_processes_lose_nothing_overbook_nothing_repeat_n
         # --- Both web processes and both workers worked, through Redis -------------------
         queue = redis_server.client()
         commands = queue.info("commandstats")
-        assert commands["cmdstat_lpush"]["calls"] >= messages  # enqueued by web and workers
-        assert commands["cmdstat_brpop"]["calls"] >= messages  # taken by the workers
-        huey = RedisHuey(settings.HUEY["name"], url=redis_server.url)
+        assert commands["cmdstat_zadd"]["calls"] >= messages  # enqueued by web and workers
+        assert commands["cmdstat_bzpopmin"]["calls"] >= messages  # taken by the workers
+        huey = PriorityRedisHuey(settings.HUEY["name"], url=redis_server.url)
         deadline = time.monotonic() + 15  # the last nudges find nothing left to do
         while huey.pending_count() and time.monotonic() < deadline:
             time.sleep(0.2)
