@@ -256,7 +256,7 @@ def _book(
     except NotYetReleased as held:
         if held.details.get("why") not in ("open", "drawing") or effect.document_ref:
             raise  # a Batam request with an e-KTP photo is not a lottery entry (yet)
-        entered = _enter(effect, office, service, contact, now, sent_at=sent_at)
+        entered = _enter(effect, office, service, contact, now, sent_at=sent_at, schedule=schedule)
         if entered is None:
             raise
         return entered
@@ -269,7 +269,14 @@ def _book(
 
 
 def _enter(
-    effect: Book, office: Office, service: ServiceType, contact: Contact, now, *, sent_at
+    effect: Book,
+    office: Office,
+    service: ServiceType,
+    contact: Contact,
+    now: datetime,
+    *,
+    sent_at: datetime,
+    schedule: Schedule,
 ) -> EntryView | None:
     """The asked day is held for a release whose window was open when the person wrote:
     the request enters its lottery. None when no window was open then.
@@ -296,6 +303,7 @@ def _enter(
         lang=contact.lang,
         now=now,
         sent_at=sent_at,
+        schedule=schedule,
     )
     zone = ZoneInfo(office.timezone)
     return EntryView(

@@ -35,6 +35,7 @@ from antrean.booking.rules import (
     Person,
     PriorityReason,
     Quota,
+    Schedule,
     age_on,
     check_applicants,
     choose_quota,
@@ -97,9 +98,12 @@ def plan(office: Office, now: datetime) -> Release | None:
 # --- Entering ----------------------------------------------------------------------------
 def open_release(office: Office, at: datetime) -> Release | None:
     """The release whose window was open at `at` and is not drawn yet, if any."""
-    return Release.objects.filter(
+    release = Release.objects.filter(
         office=office, opens_at__lte=at, closes_at__gt=at, drawn_at__isnull=True
     ).first()
+    if release is not None:
+        release.office = office  # not fetched again by `enter`
+    return release
 
 
 def priority_of(birth_date: date, visit_day: date) -> PriorityReason | None:
@@ -131,16 +135,18 @@ def enter(
     lang: str = "id",
     family: Sequence[Person] = (),
     sent_at: datetime | None = None,
+    schedule: Schedule | None = None,
 ) -> Entry:
     """Enter the lottery of an open window: checked like a booking, one entry per phone
     and per NIK, numbered in the order entries come.
 
     The window is judged by `sent_at`, when the person wrote (WhatsApp's timestamp; the
     web's is `now`): a message from the window that reaches us after the close still
-    counts until the draw starts, and the draw waits for those (`due`)."""
+    counts until the draw starts, and the draw waits for those (`due`). `schedule`: the
+    office's at `now`, when the caller has it already."""
     at = min(sent_at or now, now)
     office = release.office
-    booking_checks = schedule_for(office, now)
+    booking_checks = schedule or schedule_for(office, now)
     people = actions.checked_people(
         [Person(name, birth_date, nik), *family], booking_checks.today(now)
     )

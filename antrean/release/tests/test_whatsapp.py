@@ -159,3 +159,22 @@ def test_the_draw_waits_for_webhooks_acknowledged_before_the_close_and_not_yet_i
     assert Entry.objects.get().phone == chat.wa_id
     jobs.run(closed)
     assert Release.objects.order_by("first_day").first().drawn_at == closed
+
+
+def test_an_entry_reads_the_office_and_its_releases_once(chat, time_machine):
+    """A rush is 20,000 of these: the schedule the dialog read serves the entry too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from antrean.whatsapp import inbound
+
+    time_machine.move_to(IN_WINDOW, tick=False)
+    _stored(chat, "#Sri Wahyuni#17051990#02092027", IN_WINDOW)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbound.process_contact(chat.pk) == 1
+    assert Entry.objects.get().ticket == 1
+    sql = [query["sql"] for query in queries.captured_queries]
+    # The schedule's look at the releases: the earliest one not yet allocated.
+    pending = [s for s in sql if '"release_release"' in s and '"allocated_at" IS NULL' in s]
+    offices = [s for s in sql if s.startswith('SELECT') and 'FROM "offices_office"' in s]
+    assert (len(pending), len(offices)) == (1, 0)  # the office came with the chat's number
