@@ -39,7 +39,9 @@ def process_contact_task(contact_id: int) -> None:
     inbound.process_contact(contact_id)
 
 
-@db_task(priority=queue.DELIVER)
+# Retried, as the others: a locked or restarted database would otherwise leave the chat to
+# the next catch-up, a minute or more away. A second run is only a second nudge.
+@db_task(retries=20, retry_delay=15, priority=queue.DELIVER)
 def deliver_task(contact_id: int) -> None:
     outbox.deliver(contact_id)
 
