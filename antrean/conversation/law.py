@@ -3,13 +3,16 @@
 Plain Python: any case, spaces around fields, a missing leading or an extra trailing `#`,
 fields on separate lines; dates as DDMMYYYY, DDMMYY, D/M/YYYY with `-`, `/`, `.` or spaces,
 Indonesian (and English) month names and abbreviations, two-digit years (a birth year is
-in the past, a visit year is not). Batam's variant puts the address where the visit date
-is. Every refusal says which field is wrong and why.
+in the past, a visit year is not), and a weekday before the date as our own answers write
+it ("Sabtu, 7 Agustus 2027"), which must be that date's. Batam's variant puts the address
+where the visit date is. Every refusal says which field is wrong and why.
 """
 
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from antrean.content.dates import DAYS
 
 # fmt: off
 MONTHS = {
@@ -28,6 +31,11 @@ MONTHS = {
 }
 # fmt: on
 _SEPARATORS = re.compile(r"[\s\-/.,]+")
+# A weekday written before a date (Monday is 0): our names, English short ones, and the
+# other ways Indonesians write Friday and Sunday.
+WEEKDAYS = {name.lower(): n for names in DAYS.values() for n, name in enumerate(names)}
+WEEKDAYS |= {name[:3].lower(): n for n, name in enumerate(DAYS["en"])}
+WEEKDAYS |= {"jum'at": 4, "ahad": 6}
 ADDRESS_MAX_LENGTH = 200
 
 
@@ -90,13 +98,15 @@ def _is_a_date(text: str, today: date) -> bool:
     try:
         parse_date(text, today=today, past=False, field="address")
     except LawError as error:
-        return error.why in ("not_a_date", "no_such_month")  # date-shaped, still a date
+        # date-shaped, still a date
+        return error.why in ("not_a_date", "no_such_month", "wrong_weekday")
     return True
 
 
 def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
     """A date as people write it. `past`: a two-digit year is in the past (birth dates)."""
     text = raw.strip().lower()
+    weekday = None  # the one written before the date, if any
     # isdecimal, not isdigit: "²" is a digit that int() refuses. Digits of other scripts
     # and full-width ones are decimal, and int() reads them.
     if text.isdecimal():
@@ -105,6 +115,8 @@ def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
         day, month, year = text[:2], text[2:4], text[4:]
     else:
         parts = [p for p in _SEPARATORS.split(text) if p]
+        if len(parts) == 4 and parts[0] in WEEKDAYS:
+            weekday = WEEKDAYS[parts.pop(0)]
         if len(parts) == 1:
             match = re.fullmatch(r"(\d{1,2})([a-z]+)(\d{2}|\d{4})", parts[0])  # 7agustus2027
             parts = list(match.groups()) if match else parts
@@ -132,4 +144,6 @@ def parse_date(raw: str, *, today: date, past: bool, field: str) -> date:
         raise LawError(
             field, "not_a_date", day=int(day), month=month_number, year=full_year
         ) from None
+    if weekday is not None and found.weekday() != weekday:
+        raise LawError(field, "wrong_weekday", raw=raw.strip(), date=found, written=weekday)
     return found

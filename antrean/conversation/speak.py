@@ -102,6 +102,18 @@ def law_error(error: LawError, say: Speaker) -> str:
             month=error.details["month"],
             **examples,
         )
+    if error.why == "wrong_weekday":
+        lang = say.lang if say.lang in DAYS else "id"
+        found = error.details["date"]
+        return say(
+            "chat.date_wrong_weekday",
+            field=field_name,
+            raw=echo(error.details["raw"]),
+            date=say.short_day(found),
+            weekday=DAYS[lang][found.weekday()],
+            written=DAYS[lang][error.details["written"]],
+            **examples,
+        )
     if error.why == "not_a_date":
         month = MONTHS[say.lang if say.lang in MONTHS else "id"][error.details["month"] - 1]
         return say(

@@ -108,3 +108,27 @@ def test_any_real_birth_date_written_any_way_is_read_back(day, separator, month_
         separator = " "
     written = f"{day.day:02d}{separator}{month}{separator}{day.year}"
     assert parse_date(written, today=TODAY, past=True, field="birth_date") == day
+
+
+@given(
+    day=st.dates(min_value=date(2027, 8, 9), max_value=date(2099, 12, 31)),
+    lang=st.sampled_from(["id", "en"]),
+)
+def test_a_date_as_our_answers_write_it_is_read_back(day, lang):
+    """People copy a day from our answers ("Sabtu, 7 Agustus 2027") into their message."""
+    from antrean.content.dates import format_date
+
+    assert parse_date(format_date(day, lang), today=TODAY, past=False, field="visit_date") == day
+
+
+@pytest.mark.parametrize("written", ["Jumat 13 Agustus 2027", "jum'at, 13-08-2027", "Fri 13/8/27"])
+def test_a_weekday_may_come_before_a_date(written):
+    assert parse_date(written, today=TODAY, past=False, field="visit_date") == date(2027, 8, 13)
+
+
+def test_a_weekday_that_is_not_the_dates_is_refused_with_both():
+    with pytest.raises(LawError) as caught:
+        parse_date("Sabtu, 13 Agustus 2027", today=TODAY, past=False, field="visit_date")
+    assert caught.value.why == "wrong_weekday"
+    assert caught.value.details["date"] == date(2027, 8, 13)
+    assert caught.value.details["written"] == 5  # Saturday; the 13th is a Friday

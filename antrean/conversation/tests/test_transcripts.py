@@ -232,6 +232,20 @@ TRANSCRIPTS = [
     ),
     C("month 13", [law(visit="10132027"), "bulan ke-13 tidak ada", "Tulis tanggal dulu"]),
     C(
+        "a date copied from our answers, weekday and all",
+        [law(visit="Selasa, 10 Agustus 2027"), *BOOKED, "Selasa, 10 Agustus 2027 pukul"],
+        booking="pending",
+    ),
+    C(
+        "a weekday that is not the date's",
+        [
+            law(visit="Rabu, 10 Agustus 2027"),
+            'Tanggal kedatangan "Rabu, 10 Agustus 2027": 10 Agustus 2027 jatuh pada hari '
+            "Selasa, bukan Rabu",
+            "periksa kembali tanggal atau harinya",
+        ],
+    ),
+    C(
         "a visit date that is no date",
         [law(visit="besok"), 'Tanggal kedatangan "besok" tidak dapat kami baca'],
     ),
