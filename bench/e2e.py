@@ -253,6 +253,21 @@ def graph_get(port: int, what: str):
         return json.loads(response.read())
 
 
+def work_left(problems: list) -> dict:
+    """Nothing left undone: every message processed, every webhook body ingested, every
+    reply sent (what is wrong is added to `problems`); the outbox's rows per state."""
+    from antrean.whatsapp.models import Delivery, InboundMessage, OutboundMessage
+
+    unprocessed = InboundMessage.objects.exclude(state="processed").count()
+    left = Delivery.objects.count()
+    outbox = Counter(OutboundMessage.objects.values_list("state", flat=True))
+    if unprocessed or left:
+        problems.append(f"{unprocessed} message(s) unprocessed, {left} delivery(ies) left")
+    if set(outbox) - {"sent"}:
+        problems.append(f"outbox states {dict(outbox)}")
+    return dict(outbox)
+
+
 def capacity_problems(office, problems: list) -> tuple[Counter, list[int]]:
     """No hour or day of `office` over its capacity, and its counters equal to the live
     bookings they count (what is wrong is added to `problems`); the seats counted per
@@ -499,8 +514,6 @@ class Run:
     def check(self, by_phone: dict, stats: dict) -> None:
         from django.db import connection
 
-        from antrean.whatsapp.models import InboundMessage, OutboundMessage
-
         problems = []
         phones = {e2e_phone(i) for i in range(N + WARMUP)}
         wrong = {p: [k for _, k in by_phone.get(p, [])] for p in phones}
@@ -536,13 +549,7 @@ class Run:
         )
 
         counted_slots, regular = capacity_problems(self.office, problems)
-
-        unprocessed = InboundMessage.objects.exclude(state="processed").count()
-        outbound = Counter(OutboundMessage.objects.values_list("state", flat=True))
-        if unprocessed:
-            problems.append(f"{unprocessed} inbound message(s) not processed")
-        if set(outbound) - {"sent"}:
-            problems.append(f"outbox states {dict(outbound)}")
+        outbound = work_left(problems)
         connection.close()
         self.report["checks"] = {
             "bookings": len(bookings),
@@ -552,7 +559,7 @@ class Run:
             "days_used": len({b["visit_date"] for b in bookings}),
             "fullest_hour": max(counted_slots.values(), default=0),
             "fullest_day": max(regular, default=0),
-            "outbox": dict(outbound),
+            "outbox": outbound,
             "problems": problems,
         }
 

@@ -443,7 +443,7 @@ class Rush(e2e.Run):
 
         from antrean.booking.models import Booking
         from antrean.release.models import Entry, Outcome, Release
-        from antrean.whatsapp.models import Delivery, InboundMessage, OutboundMessage
+        from antrean.whatsapp.models import InboundMessage
 
         problems = []
         unaccepted = [i for i, at in enumerate(self.posting.accepted_at) if at is None]
@@ -507,16 +507,10 @@ class Rush(e2e.Run):
         if stats["refused"]:
             problems.append(f"the Graph stand-in refused {stats['refused']} call(s)")
 
-        unprocessed = InboundMessage.objects.exclude(state="processed").count()
         stored = InboundMessage.objects.filter(contact__number__phone_number_id=NUMBER).count()
-        left = Delivery.objects.count()
-        outbox = Counter(OutboundMessage.objects.values_list("state", flat=True))
-        if unprocessed or left:
-            problems.append(f"{unprocessed} message(s) unprocessed, {left} delivery(ies) left")
         if stored != ENTRIES:
             problems.append(f"{stored} inbound messages stored for {ENTRIES} entrants")
-        if set(outbox) - {"sent"}:
-            problems.append(f"outbox states {dict(outbox)}")
+        outbox = e2e.work_left(problems)
         connection.close()
         self.report["checks"] = {
             "entries": len(entries),
@@ -526,7 +520,7 @@ class Rush(e2e.Run):
             "fullest_hour": max(counted_slots.values(), default=0),
             "fullest_day": max(regular, default=0),
             "inbound_stored": stored,
-            "outbox": dict(outbox),
+            "outbox": outbox,
             "problems": problems,
         }
 
