@@ -144,7 +144,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     HUEY = {
         "name": "antrean",
-        "huey_class": "huey.PriorityRedisHuey",  # task priorities (antrean/lib/queue.py)
+        "huey_class": "antrean.lib.queue.RedisNudgeQueue",  # with task priorities
         "url": REDIS_URL,
         "immediate": False,
         "utc": True,

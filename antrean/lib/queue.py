@@ -7,8 +7,13 @@ corrupted) makes enqueueing ~10x cheaper than Huey's default FULL: one task per 
 and one per answered message add up in a rush.
 """
 
-from huey import SqliteHuey
-from huey.storage import SqliteStorage
+import logging
+
+from huey import PriorityRedisHuey, SqliteHuey
+from huey.storage import PriorityRedisStorage, SqliteStorage
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 # Task priorities: Huey takes the highest first, and first-in-first-out within one (the
 # sweep's catch-ups rely on that; so only these four levels). In a backlog (a quota
@@ -16,7 +21,7 @@ from huey.storage import SqliteStorage
 # it; a webhook is read before messages are answered (it is cheap, and a status it
 # carries settles a reply); and a reply someone waits for goes out before the next
 # message is answered. Both queues we use honour them: SQLite, and Redis through
-# PriorityRedisHuey.
+# PriorityRedisHuey (below).
 PERIODIC = 30
 INGEST = 20
 DELIVER = 10
@@ -32,3 +37,23 @@ class _NudgeStorage(SqliteStorage):
 
 class NudgeQueue(SqliteHuey):
     storage_class = _NudgeStorage
+
+
+class _PriorityRedisStorage(PriorityRedisStorage):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Until decisions §23 the queue was a Redis list under this same key, and ZADD and
+        # BZPOPMIN refuse a list: every enqueue and every take would fail. It held nudges
+        # only, so the first process to start drops it; a worker's start sweeps anyway.
+        try:
+            if self.conn.type(self.queue_key) == b"list":
+                self.conn.delete(self.queue_key)
+                log.warning("dropped the queue's old Redis list; the sweep hands it out again")
+        except RedisError as error:  # away: nothing to convert yet, and no reason to stop
+            log.warning("queue: could not look at Redis (%s)", type(error).__name__)
+
+
+class RedisNudgeQueue(PriorityRedisHuey):
+    """Huey on Redis with task priorities."""
+
+    storage_class = _PriorityRedisStorage

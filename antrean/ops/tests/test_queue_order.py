@@ -20,8 +20,8 @@ from huey.contrib.djhuey import HUEY
 from antrean.release.tasks import release_task
 from antrean.whatsapp import tasks
 
-HUEY.flush()
-for task in [
+for task in [  # into a new queue: a new folder, a new redis-server
+
     tasks.process_contact_task.s(1),
     tasks.process_contact_task.s(2),
     tasks.deliver_task.s(1),
@@ -78,4 +78,12 @@ def test_the_sqlite_queue_takes_tasks_by_priority(tmp_path):
 
 def test_the_redis_queue_takes_tasks_by_priority(tmp_path, redis_server):
     queue = taken_by_queue(tmp_path, REDIS_URL=redis_server.url)
-    assert queue == ("PriorityRedisHuey", TAKEN)
+    assert queue == ("RedisNudgeQueue", TAKEN)
+
+
+def test_the_redis_queue_of_before_its_priorities_is_dropped(tmp_path, redis_server):
+    """Huey's list under the same key (RedisHuey, before decisions §23) would make every
+    enqueue fail: it held nudges only, and gives way."""
+    redis_server.client().lpush("huey.redis.antrean", b"a nudge of the old queue")
+    queue = taken_by_queue(tmp_path, REDIS_URL=redis_server.url)
+    assert queue == ("RedisNudgeQueue", TAKEN)
