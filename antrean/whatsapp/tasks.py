@@ -103,7 +103,7 @@ def _nudge_processing(cutoff: datetime) -> int:
     committed: before a catch-up queued at `cutoff` plus STRAGGLER_AGE.
     """
     waiting = InboundMessage.objects.filter(state=InboundState.RECEIVED, received_at__lte=cutoff)
-    to_process = sorted(set(waiting.values_list("contact_id", flat=True)))
+    to_process = sorted(set(waiting.values_list("contact_id", flat=True).distinct()))
     for contact_id in to_process:
         process_contact_task(contact_id)
     return len(to_process)
