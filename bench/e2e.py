@@ -762,6 +762,17 @@ def show(report: dict) -> None:
         print(f"  {'met    ' if verdict['met'] else 'NOT MET'} {name}: {verdict['value']}")
 
 
+def header(database: str) -> dict:
+    """What every result starts with: when, which code, which database, which machine."""
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        **commit(),
+        "database": database,
+        "machine": machine(),
+        "load_average_before": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
 def record(report: dict, name: str = "e2e") -> Path:
     out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{report['database']}.json"
     out.parent.mkdir(exist_ok=True)
@@ -773,11 +784,7 @@ def main() -> int:
     run = Run()
     report = run.report
     report.update(
-        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        **commit(),
-        database=run.vendor,
-        machine=machine(),
-        load_average_before=Path("/proc/loadavg").read_text().split()[:3],
+        **header(run.vendor),
         config={
             "applicants": N,
             "per_day": PER_DAY,

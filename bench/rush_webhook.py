@@ -594,11 +594,7 @@ def main() -> int:
     run = Rush()
     report = run.report
     report.update(
-        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        **e2e.commit(),
-        database=run.vendor,
-        machine=e2e.machine(),
-        load_average_before=Path("/proc/loadavg").read_text().split()[:3],
+        **e2e.header(run.vendor),
         config={
             "entries": ENTRIES,
             "seconds": SECONDS,
