@@ -773,6 +773,18 @@ def header(database: str) -> dict:
     }
 
 
+def layout(env: dict) -> dict:
+    """The processes a benchmark ran, for its result's config."""
+    return {
+        "web_workers": WEB_WORKERS,
+        "web_threads": WEB_THREADS,
+        "worker_processes": WORKERS,
+        "worker_threads": WORKER_THREADS,
+        "whatsapp_throughput": THROUGHPUT,
+        "queue": "redis" if env.get("REDIS_URL") else "sqlite",
+    }
+
+
 def record(report: dict, name: str = "e2e") -> Path:
     out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{report['database']}.json"
     out.parent.mkdir(exist_ok=True)
@@ -791,12 +803,7 @@ def main() -> int:
             "ack_rate": ACK_RATE,
             "ack_seconds": ACK_SECONDS,
             "connections": CONCURRENCY,
-            "web_workers": WEB_WORKERS,
-            "web_threads": WEB_THREADS,
-            "worker_processes": WORKERS,
-            "worker_threads": WORKER_THREADS,
-            "whatsapp_throughput": THROUGHPUT,
-            "queue": "redis" if run.env.get("REDIS_URL") else "sqlite",
+            **layout(run.env),
         },
     )
     print(f"end-to-end benchmark in {run.folder}", flush=True)

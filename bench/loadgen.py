@@ -203,20 +203,30 @@ async def _one(pool: Pool, result: Result, i: int, data: bytes, due: float) -> N
     pool.release(connection)
 
 
-async def _open_loop(port, make, count, rate, grace, limit) -> Result:
-    result, pool = Result(count), Pool(port, limit)
-    cpu = os.times()
-    start = time.perf_counter() + 0.01
-    result.started = time.time() + 0.01
-    tasks = []
-    result.issued = count
+async def paced(count: int, rate: float, start: float, launch) -> tuple[list, float]:
+    """Start `launch(i, due)` for each i at its due time from `start` (perf_counter), `rate`
+    a second, without waiting for answers (an open loop); the tasks, and the most any
+    started late (seconds)."""
+    tasks, lag_max = [], 0.0
     for i in range(count):
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0.0005:
             await asyncio.sleep(delay)
-        result.lag_max = max(result.lag_max, time.perf_counter() - due)
-        tasks.append(asyncio.create_task(_one(pool, result, i, make(i), due)))
+        lag_max = max(lag_max, time.perf_counter() - due)
+        tasks.append(asyncio.create_task(launch(i, due)))
+    return tasks, lag_max
+
+
+async def _open_loop(port, make, count, rate, grace, limit) -> Result:
+    result, pool = Result(count), Pool(port, limit)
+    cpu = os.times()
+    start = time.perf_counter() + 0.01
+    result.started = time.time() + 0.01
+    result.issued = count
+    tasks, result.lag_max = await paced(
+        count, rate, start, lambda i, due: _one(pool, result, i, make(i), due)
+    )
     # What is still unanswered `grace` seconds after the last request was due is given up
     # on: counted as unanswered, its latency as the wait so far (a lower bound).
     _, late = await asyncio.wait(

@@ -203,14 +203,9 @@ async def _post_all(port: int, make, count: int, rate: float, posting: Posting) 
     start = time.perf_counter() + 0.01
     posting.started = time.time() + 0.01
     give_up = start + count / rate + GIVE_UP
-    tasks = []
-    for i in range(count):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0.0005:
-            await asyncio.sleep(delay)
-        posting.lag_max = max(posting.lag_max, time.perf_counter() - due)
-        tasks.append(asyncio.create_task(entrant(i, due, give_up)))
+    tasks, posting.lag_max = await loadgen.paced(
+        count, rate, start, lambda i, due: entrant(i, due, give_up)
+    )
     await asyncio.gather(*tasks)
     for connection in idle:
         connection.close()
@@ -604,12 +599,7 @@ def main() -> int:
             "connections": CONNECTIONS,
             "repost_after_s": "5 x 2^k",
             "give_up_s": GIVE_UP,
-            "web_workers": e2e.WEB_WORKERS,
-            "web_threads": e2e.WEB_THREADS,
-            "worker_processes": e2e.WORKERS,
-            "worker_threads": e2e.WORKER_THREADS,
-            "whatsapp_throughput": e2e.THROUGHPUT,
-            "queue": "redis" if run.env.get("REDIS_URL") else "sqlite",
+            **e2e.layout(run.env),
         },
     )
     print(f"rush benchmark (webhook) in {run.folder}", flush=True)
