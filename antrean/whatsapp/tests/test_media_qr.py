@@ -1,4 +1,5 @@
-"""The booking's QR code image (media.qr_png): our PNG writer against segno's own."""
+"""The booking's QR code image (media.qr_png): our PNG writer and mask choice against
+segno's own."""
 
 import io
 import random
@@ -6,9 +7,21 @@ import string
 import struct
 import zlib
 
+import pytest
 import segno
+import segno.encoder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from antrean.booking.codes import ALPHABET
+from antrean.whatsapp import qrmask
 from antrean.whatsapp.media import qr_png
+
+
+@pytest.fixture
+def segno_alone(monkeypatch):
+    """segno as it comes, without antrean.whatsapp.qrmask in its place."""
+    monkeypatch.setattr(segno.encoder, "find_and_apply_best_mask", qrmask._segno_choice)
 
 
 def segno_png(content: str) -> bytes:
@@ -17,7 +30,11 @@ def segno_png(content: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_png_is_byte_for_byte_what_segno_writes():
+def test_qrmask_is_in_segnos_place():
+    assert segno.encoder.find_and_apply_best_mask is qrmask.find_and_apply_best_mask
+
+
+def test_the_png_is_byte_for_byte_what_segno_writes(segno_alone):
     rng = random.Random(9)
     alphabet = string.ascii_uppercase + string.digits
     codes = ["ABCD2345", "Q", "x" * 120, "Kode booking ABCD2345 " * 4]
@@ -54,3 +71,44 @@ def test_the_png_is_a_black_on_white_image_of_the_code_with_its_quiet_zone():
             for dy, dx in ((0, 0), (9, 9), (5, 3)):
                 assert dark((column + 4) * 10 + dx, (row + 4) * 10 + dy) == bool(module)
     assert not any(dark(x, y) for y in (0, 39, side - 1) for x in range(side))
+
+
+def _matrices(content: str, error: str) -> tuple:
+    """The code's mask and modules, made by segno with and without qrmask."""
+    ours = segno.make(content, error=error, micro=False, boost_error=False)
+    segno.encoder.find_and_apply_best_mask = qrmask._segno_choice
+    try:
+        theirs = segno.make(content, error=error, micro=False, boost_error=False)
+    finally:
+        qrmask.install()
+    return (ours.mask, ours.matrix), (theirs.mask, theirs.matrix)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    content=st.text(
+        alphabet=string.ascii_letters + string.digits + " -#$%*+./:", min_size=1, max_size=400
+    ),
+    error=st.sampled_from("lmqh"),
+)
+def test_the_mask_is_segnos_choice_for_any_content_and_size(content, error):
+    ours, theirs = _matrices(content, error)
+    assert ours == theirs
+
+
+def test_the_mask_is_segnos_choice_for_thousands_of_booking_codes():
+    rng = random.Random(21)
+    alphabet = ALPHABET
+    masks = set()
+    for _ in range(2000):
+        ours, theirs = _matrices("".join(rng.choices(alphabet, k=8)), "m")
+        assert ours == theirs
+        masks.add(ours[0])
+    assert masks == set(range(8))  # every mask chosen at least once: the scores differ
+
+
+def test_micro_codes_and_a_given_mask_take_segnos_own_way():
+    code = segno.make("12345", micro=True)
+    assert code.is_micro
+    given_mask = segno.make("ABCD2345", error="m", micro=False, mask=3)
+    assert given_mask.mask == 3
