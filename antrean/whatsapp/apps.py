@@ -7,4 +7,9 @@ class WhatsAppConfig(AppConfig):
     verbose_name = "WhatsApp"
 
     def ready(self):
-        from antrean.whatsapp import checks  # noqa: F401 (registers the system check)
+        from antrean.whatsapp import (
+            checks,  # noqa: F401 (registers the system check)
+            qrmask,
+        )
+
+        qrmask.install()  # every QR code we make (WhatsApp's PNG, the web's proof) is faster

@@ -12,11 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from antrean.lib import crypto
-from antrean.whatsapp import graph, qrmask
+from antrean.whatsapp import graph
 from antrean.whatsapp.models import InboundMessage, StoredMedia
 from antrean.whatsapp.payloads import message_from_raw
-
-qrmask.install()  # segno's own mask choice, made faster (the module says how)
 
 MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's own limit for images is 5 MB, documents 100 MB
 

@@ -10,8 +10,9 @@ blocks, `int.bit_count` the dark modules) and a bytes object (a regex finds the 
 `bytes.find` the finder-like patterns, exactly as segno scans them).
 
 The result must be segno's, module for module: `test_media_qr` compares the two for
-thousands of codes of every size. `install()` puts it in segno's place for QR codes
-(Micro QR codes and codes with a given mask still take segno's own path).
+thousands of codes of every size. `install()`, called when the app is ready, puts it in
+segno's place for QR codes (Micro QR codes and codes with a given mask still take segno's
+own path).
 """
 
 import re

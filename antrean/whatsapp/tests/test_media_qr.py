@@ -108,7 +108,16 @@ def test_the_mask_is_segnos_choice_for_thousands_of_booking_codes():
 
 
 def test_micro_codes_and_a_given_mask_take_segnos_own_way():
-    code = segno.make("12345", micro=True)
-    assert code.is_micro
-    given_mask = segno.make("ABCD2345", error="m", micro=False, mask=3)
-    assert given_mask.mask == 3
+    made = [segno.make("12345", micro=True), segno.make("ABCD2345", error="m", micro=False, mask=3)]
+    segno.encoder.find_and_apply_best_mask = qrmask._segno_choice
+    try:
+        theirs = [
+            segno.make("12345", micro=True),
+            segno.make("ABCD2345", error="m", micro=False, mask=3),
+        ]
+    finally:
+        qrmask.install()
+    assert made[0].is_micro and made[1].mask == 3
+    assert [(code.mask, code.matrix) for code in made] == [
+        (code.mask, code.matrix) for code in theirs
+    ]
