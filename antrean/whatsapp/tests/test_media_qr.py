@@ -6,6 +6,7 @@ import random
 import string
 import struct
 import zlib
+from contextlib import contextmanager
 
 import pytest
 import segno
@@ -18,10 +19,20 @@ from antrean.whatsapp import qrmask
 from antrean.whatsapp.media import qr_png
 
 
+@contextmanager
+def segno_as_it_comes():
+    """segno without antrean.whatsapp.qrmask in its place."""
+    segno.encoder.find_and_apply_best_mask = qrmask._segno_choice
+    try:
+        yield
+    finally:
+        qrmask.install()
+
+
 @pytest.fixture
-def segno_alone(monkeypatch):
-    """segno as it comes, without antrean.whatsapp.qrmask in its place."""
-    monkeypatch.setattr(segno.encoder, "find_and_apply_best_mask", qrmask._segno_choice)
+def segno_alone():
+    with segno_as_it_comes():
+        yield
 
 
 def segno_png(content: str) -> bytes:
@@ -76,11 +87,8 @@ def test_the_png_is_a_black_on_white_image_of_the_code_with_its_quiet_zone():
 def _matrices(content: str, error: str) -> tuple:
     """The code's mask and modules, made by segno with and without qrmask."""
     ours = segno.make(content, error=error, micro=False, boost_error=False)
-    segno.encoder.find_and_apply_best_mask = qrmask._segno_choice
-    try:
+    with segno_as_it_comes():
         theirs = segno.make(content, error=error, micro=False, boost_error=False)
-    finally:
-        qrmask.install()
     return (ours.mask, ours.matrix), (theirs.mask, theirs.matrix)
 
 
@@ -109,14 +117,11 @@ def test_the_mask_is_segnos_choice_for_thousands_of_booking_codes():
 
 def test_micro_codes_and_a_given_mask_take_segnos_own_way():
     made = [segno.make("12345", micro=True), segno.make("ABCD2345", error="m", micro=False, mask=3)]
-    segno.encoder.find_and_apply_best_mask = qrmask._segno_choice
-    try:
+    with segno_as_it_comes():
         theirs = [
             segno.make("12345", micro=True),
             segno.make("ABCD2345", error="m", micro=False, mask=3),
         ]
-    finally:
-        qrmask.install()
     assert made[0].is_micro and made[1].mask == 3
     assert [(code.mask, code.matrix) for code in made] == [
         (code.mask, code.matrix) for code in theirs
