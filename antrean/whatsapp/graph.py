@@ -1,17 +1,19 @@
 """The Graph API calls we make - send a message, upload and fetch media - with Meta's
 errors sorted into those worth retrying and those that will never succeed."""
 
-import threading
+import json
+import secrets
 
-import httpx
 from django.conf import settings
+
+from antrean.lib import http
 
 # Meta error codes that mean "not now" whatever the HTTP status: throughput (130429),
 # pair rate (131056), temporary and unknown errors, service unavailable, app rate limits.
 RETRY_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056, 133004})
 PAIR_RATE_CODE = 131056
-
-_local = threading.local()
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
 
 
 class GraphError(Exception):
@@ -33,13 +35,6 @@ class GraphError(Exception):
         self.ambiguous = ambiguous
 
 
-def _client() -> httpx.Client:
-    # One pooled client per thread: worker threads each keep their connections alive.
-    if getattr(_local, "client", None) is None:
-        _local.client = httpx.Client(limits=httpx.Limits(max_keepalive_connections=20))
-    return _local.client
-
-
 def _token() -> str:
     if settings.WHATSAPP_ACCESS_TOKEN:
         return settings.WHATSAPP_ACCESS_TOKEN
@@ -48,28 +43,34 @@ def _token() -> str:
     raise GraphError("WHATSAPP_ACCESS_TOKEN is not set", retryable=False)
 
 
-def _request(method: str, url: str, **kwargs) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {_token()}", **kwargs.pop("headers", {})}
+def _request(
+    method: str, url: str, *, body: bytes | None = None, content_type: str = ""
+) -> http.Response:
+    headers = {"Authorization": f"Bearer {_token()}"}
+    if content_type:
+        headers["Content-Type"] = content_type
     try:
-        response = _client().request(
-            method, url, headers=headers, timeout=settings.WHATSAPP_TIMEOUT, **kwargs
+        response = http.request(
+            method, url, headers=headers, body=body, timeout=settings.WHATSAPP_TIMEOUT
         )
-    except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-        raise GraphError(f"cannot connect ({type(error).__name__})", retryable=True) from None
-    except httpx.TimeoutException:
+    except http.ConnectError as error:
+        raise GraphError(f"cannot connect ({error})", retryable=True) from None
+    except http.Timeout:
         raise GraphError("timeout", retryable=True, ambiguous=True) from None
-    except httpx.TransportError as error:
-        title = f"network error ({type(error).__name__})"
-        raise GraphError(title, retryable=True, ambiguous=True) from None
-    if response.status_code >= 400:
+    except http.TransportError as error:
+        raise GraphError(f"network error ({error})", retryable=True, ambiguous=True) from None
+    if response.status >= 400:
         raise _error(response)
     return response
 
 
-def _error(response: httpx.Response) -> GraphError:
+def _error(response: http.Response | http.Stream) -> GraphError:
     try:
-        error = response.json().get("error") or {}
-    except ValueError:
+        data = response.json()
+    except (ValueError, http.HTTPError):  # not JSON, or the body broke off
+        data = None
+    error = (data.get("error") if isinstance(data, dict) else None) or {}
+    if not isinstance(error, dict):
         error = {}
     code = error.get("code") if isinstance(error.get("code"), int) else None
     details = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}
@@ -77,29 +78,29 @@ def _error(response: httpx.Response) -> GraphError:
     if response.headers.get("Retry-After", "").isdigit():
         retry_after = float(response.headers["Retry-After"])
     return GraphError(
-        str(error.get("message") or response.reason_phrase or "error")[:200],
-        retryable=response.status_code >= 500 or response.status_code == 429 or code in RETRY_CODES,
-        status=response.status_code,
+        str(error.get("message") or response.reason or "error")[:200],
+        retryable=response.status >= 500 or response.status == 429 or code in RETRY_CODES,
+        status=response.status,
         code=code,
         detail=str(details.get("details", ""))[:500],
         retry_after=retry_after,
     )
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: http.Response) -> dict:
     try:
         data = response.json()
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise GraphError("unexpected response", retryable=False, status=response.status_code)
+        raise GraphError("unexpected response", retryable=False, status=response.status)
     return data
 
 
 def send_message(phone_number_id: str, body: dict) -> str:
     """POST /{phone_number_id}/messages; Meta's message id (wamid)."""
     url = f"{settings.WHATSAPP_API_URL}/{phone_number_id}/messages"
-    data = _json(_request("POST", url, json=body))
+    data = _json(_request("POST", url, body=json.dumps(body).encode(), content_type=JSON))
     try:
         return str(data["messages"][0]["id"])
     except (KeyError, IndexError, TypeError):
@@ -109,12 +110,10 @@ def send_message(phone_number_id: str, body: dict) -> str:
 def upload_media(phone_number_id: str, content: bytes, mime_type: str, filename: str) -> str:
     """POST /{phone_number_id}/media (multipart); the media id to send it with."""
     url = f"{settings.WHATSAPP_API_URL}/{phone_number_id}/media"
-    response = _request(
-        "POST",
-        url,
-        data={"messaging_product": "whatsapp", "type": mime_type},
-        files={"file": (filename, content, mime_type)},
-    )
+    fields = {"messaging_product": "whatsapp", "type": mime_type}
+    boundary = secrets.token_hex(16)
+    body = _multipart(boundary, fields, ("file", filename, content, mime_type))
+    response = _request("POST", url, body=body, content_type=f"{MULTIPART}; boundary={boundary}")
     media_id = _json(response).get("id")
     if not media_id:
         raise GraphError("upload response without an id", retryable=False)
@@ -135,21 +134,33 @@ def fetch_media(media_id: str, max_bytes: int) -> tuple[bytes, str]:
         raise GraphError("file too large", retryable=False)
     headers = {"Authorization": f"Bearer {_token()}"}
     try:
-        with _client().stream(
-            "GET", url, headers=headers, timeout=settings.WHATSAPP_TIMEOUT
-        ) as response:
-            if response.status_code >= 400:
-                response.read()
-                raise _error(response)
+        with http.stream("GET", url, headers=headers, timeout=settings.WHATSAPP_TIMEOUT) as answer:
+            if answer.status >= 400:
+                raise _error(answer)
             chunks, size = [], 0
-            for chunk in response.iter_bytes():
+            for chunk in answer.chunks():
                 size += len(chunk)
                 if size > max_bytes:
                     raise GraphError("file too large", retryable=False)
                 chunks.append(chunk)
-            mime = info.get("mime_type") or response.headers.get("content-type")
-    except httpx.TimeoutException:
+            mime = info.get("mime_type") or answer.headers.get("content-type")
+    except http.Timeout:
         raise GraphError("timeout", retryable=True) from None
-    except httpx.TransportError as error:
-        raise GraphError(f"network error ({type(error).__name__})", retryable=True) from None
+    except http.HTTPError as error:
+        raise GraphError(f"network error ({error})", retryable=True) from None
     return b"".join(chunks), str(mime or "application/octet-stream")
+
+
+def _multipart(boundary: str, fields: dict[str, str], file: tuple[str, str, bytes, str]) -> bytes:
+    """A multipart/form-data body: the fields, then the file."""
+    name, filename, content, mime_type = file
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{safe}"\r\n'
+        f"Content-Type: {mime_type}\r\n\r\n".encode()
+    )
+    return b"".join([*parts, content, f"\r\n--{boundary}--\r\n".encode()])
