@@ -27,6 +27,7 @@ from django.db import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    connections,
     transaction,
 )
 from django.db.models import Q
@@ -76,11 +77,30 @@ def store(body: str, now: datetime) -> None:
 def _write_deliveries(deliveries: list[tuple[str, datetime]]) -> None:
     using = inbox.alias()
     with transaction.atomic(using=using):
-        Delivery.objects.using(using).bulk_create(
-            [Delivery(received_at=now, body=body) for body, now in deliveries]
-        )
+        _insert_deliveries(connections[using], deliveries)
         # robust: the deliveries are stored; if the queue is down the sweeper hands them out.
         transaction.on_commit(_enqueue_ingest, using=using, robust=True)
+
+
+def _insert_deliveries(connection, deliveries: list[tuple[str, datetime]]) -> None:
+    """The rows `Delivery.objects.bulk_create` would write, by one plain INSERT.
+
+    The ORM compiled the same INSERT for every webhook: half the insert's CPU, and the
+    webhook is the one place whose cost per request decides how fast we acknowledge
+    (bench/README.md). The values still pass through the fields (the timestamp's
+    conversion, the body's encryption), so the row is the ORM's, byte for byte."""
+    received, body = Delivery._meta.get_field("received_at"), Delivery._meta.get_field("body")
+    rows = [
+        (received.get_db_prep_save(now, connection), body.get_db_prep_save(text, connection))
+        for text, now in deliveries
+    ]
+    quote = connection.ops.quote_name
+    table, columns = (
+        quote(Delivery._meta.db_table),
+        f"{quote(received.column)}, {quote(body.column)}",
+    )
+    with connection.cursor() as cursor:  # names from the model, values as parameters
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s)", rows)  # noqa: S608
 
 
 _stored_together = GroupCommit(_write_deliveries)

@@ -208,3 +208,21 @@ def stored_elsewhere(wamid: str) -> bool:
             return any(wamid in crypto.decrypt(body) for (body,) in cursor.fetchall())
     finally:
         connection.close()
+
+
+def test_the_webhooks_insert_writes_the_row_the_orm_would(number):
+    """The webhook's plain INSERT (ingest._insert_deliveries) against bulk_create: the same
+    stored timestamp, a body encrypted the same way that reads back the same."""
+    from antrean.lib import crypto
+
+    when = timezone.now().replace(microsecond=123456)
+    text = '{"object": "whatsapp_business_account", "naam": "Budi Ñoño"}'
+    ingest.store(text, when)
+    Delivery.objects.bulk_create([Delivery(received_at=when, body=text)])
+    ours, orms = Delivery.objects.order_by("id")
+    assert (ours.received_at, ours.body) == (orms.received_at, orms.body) == (when, text)
+    with connections[inbox.alias()].cursor() as cursor:
+        cursor.execute("SELECT received_at, body FROM whatsapp_delivery ORDER BY id")
+        (our_at, our_body), (orm_at, orm_body) = cursor.fetchall()
+    assert our_at == orm_at
+    assert our_body != text and crypto.decrypt(our_body) == crypto.decrypt(orm_body) == text
