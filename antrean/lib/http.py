@@ -172,7 +172,8 @@ class _ProxiedHTTP(http.client.HTTPConnection):
         self._extra = extra
 
     def request(self, method, url, body=None, headers=None, **kwargs):
-        super().request(method, url, body=body, headers={**(headers or {}), **self._extra})
+        headers = {**(headers or {}), **self._extra}
+        super().request(method, url, body=body, headers=headers, **kwargs)
 
 
 def _proxy(scheme: str, host: str):
