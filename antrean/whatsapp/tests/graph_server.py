@@ -95,6 +95,7 @@ class GraphServer:
         self.requests: list[dict] = []  # every request, answered or not
         self.accepted: list[dict] = []  # messages we answered 200 with an id
         self.media: dict[str, tuple[bytes, str]] = {}
+        self.declare_sizes = True  # a media lookup names the file's size, as Meta's does
         self.failures: list[Failure] = []
         self.webhook: tuple[str, str] | None = None  # (url, app secret) for status updates
         self.status_retry_seconds = 300.0  # Meta keeps delivering a refused status (for days)
@@ -329,17 +330,17 @@ class GraphServer:
                 elif len(parts) == 2 and parts[1] in graph.media:
                     content, mime = graph.media[parts[1]]
                     host = f"http://127.0.0.1:{graph.server.server_port}"
-                    self._reply(
-                        200,
-                        {
-                            "url": f"{host}/files/{parts[1]}",
-                            "mime_type": mime,
-                            "sha256": "x",
-                            "file_size": len(content),
-                            "id": parts[1],
-                            "messaging_product": "whatsapp",
-                        },
-                    )
+                    lookup = {
+                        "url": f"{host}/files/{parts[1]}",
+                        "mime_type": mime,
+                        "sha256": "x",
+                        "file_size": len(content),
+                        "id": parts[1],
+                        "messaging_product": "whatsapp",
+                    }
+                    if not graph.declare_sizes:
+                        del lookup["file_size"]
+                    self._reply(200, lookup)
                 else:
                     self._reply(404, meta_error(100, "Unsupported get request"))
 
