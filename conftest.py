@@ -78,6 +78,17 @@ def _huey_in_memory():
     HUEY.storage = original
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _ingest_nudges_at_once():
+    """The webhook's nudge is sent in the request's thread, so a test sees it queued when
+    the post returns (the nudging thread has tests of its own, in test_webhook)."""
+    from antrean.whatsapp import ingest
+
+    ingest._nudger.in_thread = False
+    yield
+    ingest._nudger.in_thread = True
+
+
 @pytest.fixture(autouse=True)
 def _fresh_reference_data():
     """Each test starts with nothing remembered: a test's rows are rolled back, and ids are

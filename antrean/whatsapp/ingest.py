@@ -78,8 +78,7 @@ def _write_deliveries(deliveries: list[tuple[str, datetime]]) -> None:
     using = inbox.alias()
     with transaction.atomic(using=using):
         _insert_deliveries(connections[using], deliveries)
-        # robust: the deliveries are stored; if the queue is down the sweeper hands them out.
-        transaction.on_commit(_enqueue_ingest, using=using, robust=True)
+        transaction.on_commit(_nudger.poke, using=using)
 
 
 def _insert_deliveries(connection, deliveries: list[tuple[str, datetime]]) -> None:
@@ -327,29 +326,59 @@ def _apply_status(event: payloads.Status, result: Ingested) -> None:
 # One drain takes every delivery stored so far, so a nudge per webhook would mostly wake
 # workers for nothing (hundreds a second in a rush). A web process nudges at most once per
 # NUDGE_EVERY, plus once at the end of that period for what came during it; the sweep
-# catches anything else.
+# catches anything else. The nudge goes from a thread of its own: the webhook only wakes
+# it, so no 200 waits for the queue (SQLite's lock on the queue's file, which the workers
+# take for every task; a Redis that stopped answering without closing its connections).
 NUDGE_EVERY = 0.05  # seconds
-_nudge_lock = threading.Lock()
-_next_nudge = 0.0  # time.monotonic() from which a nudge goes at once
-_trailing = False  # a nudge is scheduled for the end of the current period
 
 
-def _enqueue_ingest() -> None:
+class Nudger:
+    """Calls `send` soon after each `poke`, at most once per NUDGE_EVERY, from a daemon
+    thread started on the first poke (in each process: a thread does not survive a fork).
+    `in_thread=False` sends at once, in the caller's thread (the tests' way)."""
+
+    def __init__(self, send, *, in_thread: bool = True):
+        self._send, self.in_thread = send, in_thread
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def poke(self) -> None:
+        if not self.in_thread:
+            self._send_logged()
+            return
+        self._wanted.set()
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="antrean-ingest-nudge", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            # Cleared before sending: a delivery committed after this line pokes again
+            # and gets a nudge of its own; one committed before it is seen by this one.
+            self._wanted.clear()
+            self._send_logged()
+            time.sleep(NUDGE_EVERY)
+
+    def _send_logged(self) -> None:
+        try:
+            self._send()
+        except Exception as error:  # the queue is away: stored is stored, the sweep nudges
+            log.warning("ingest: nudge not queued (%s); the sweep will find it", error)
+
+
+def _send_ingest_nudge() -> None:
     from antrean.whatsapp import tasks
 
-    global _next_nudge, _trailing
-    now = time.monotonic()
-    with _nudge_lock:
-        if now >= _next_nudge:
-            _next_nudge, _trailing, delay = now + NUDGE_EVERY, False, 0.0
-        elif not _trailing:
-            _trailing, delay = True, _next_nudge - now
-        else:
-            return
-    if delay:
-        tasks.ingest_task.schedule(delay=delay)
-    else:
-        tasks.ingest_task()
+    tasks.ingest_task()
+
+
+_nudger = Nudger(_send_ingest_nudge)
 
 
 def _enqueue_processing(contact_ids: set[int]) -> None:

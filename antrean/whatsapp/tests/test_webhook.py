@@ -1,6 +1,8 @@
 """`/webhooks/whatsapp`: handshake, signatures, storage before 200, every fixture."""
 
 import json
+import threading
+import time
 
 import pytest
 from django.db import OperationalError
@@ -371,31 +373,75 @@ def test_nul_bytes_are_dropped(client, secret, number):
     assert stored.wamid == "wamid.NUL" and stored.contact.profile_name == "Budi"
 
 
-def test_a_rush_of_webhooks_nudges_the_workers_a_few_times_not_once_each(monkeypatch):
-    """Per period: one nudge at once, one at its end for what came meanwhile."""
-    from antrean.whatsapp import tasks
+def test_a_rush_of_webhooks_nudges_the_workers_a_few_times_not_once_each():
+    """Per period: one nudge at once, one after it for whatever came meanwhile."""
+    sending, release, sent = threading.Event(), threading.Event(), []
 
-    clock, sent = [100.0], []
-    monkeypatch.setattr(ingest.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(ingest, "_next_nudge", 0.0)
-    monkeypatch.setattr(ingest, "_trailing", False)
-    monkeypatch.setattr(tasks, "ingest_task", _Recorder(sent))
+    def send():
+        sent.append(time.monotonic())
+        sending.set()
+        release.wait(5)
 
-    for step in range(10):  # ten webhooks within 10 ms
-        clock[0] = 100.0 + step / 1000
-        ingest._enqueue_ingest()
-    assert sent == [0.0, pytest.approx(ingest.NUDGE_EVERY - 0.001)]
-    clock[0] = 100.0 + ingest.NUDGE_EVERY  # the next period: at once again
-    ingest._enqueue_ingest()
-    assert sent[-1] == 0.0 and len(sent) == 3
+    nudger = ingest.Nudger(send)
+    nudger.poke()
+    assert sending.wait(5)  # the first nudge is under way, held up by the queue
+    for _ in range(10):  # ten webhooks meanwhile
+        nudger.poke()
+    release.set()
+    time.sleep(ingest.NUDGE_EVERY * 4)
+    assert len(sent) == 2  # one more for the ten, after the period
+    assert sent[1] - sent[0] >= ingest.NUDGE_EVERY
+    nudger.poke()  # a quiet moment later: at once again
+    wait_until(lambda: len(sent) == 3)
 
 
-class _Recorder:
-    def __init__(self, sent):
-        self.sent = sent
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_webhook_answers_while_the_queue_hangs(client, secret, number, monkeypatch):
+    """A queue that takes no task (Redis stopped without closing its connections, SQLite's
+    queue file locked) holds up the nudge, never the 200: the delivery is stored."""
+    hanging, release, queued = threading.Event(), threading.Event(), []
 
-    def __call__(self):
-        self.sent.append(0.0)
+    def hang():
+        hanging.set()
+        release.wait(30)
+        queued.append("ingest")
 
-    def schedule(self, *, delay):
-        self.sent.append(delay)
+    monkeypatch.setattr(ingest, "_nudger", ingest.Nudger(hang))
+    try:
+        started = time.monotonic()
+        for n in range(5):
+            payload = make.text(number.phone_number_id, f"6281200009{n:03d}", "halo")
+            assert make.post(client, payload, drain=False).status_code == 200
+        assert hanging.wait(5)
+        assert time.monotonic() - started < 5  # not held up by the hanging queue
+        assert Delivery.objects.count() == 5
+    finally:
+        release.set()
+    wait_until(lambda: len(queued) == 2)  # and one more for what came while it hung
+    time.sleep(ingest.NUDGE_EVERY * 2)
+    assert queued == ["ingest", "ingest"]
+
+
+def test_a_nudge_the_queue_refuses_is_logged_and_the_next_one_still_goes(caplog):
+    attempts = []
+
+    def refuse_once():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("queue away")
+
+    nudger = ingest.Nudger(refuse_once)
+    with caplog.at_level("WARNING", logger="antrean.whatsapp.ingest"):
+        nudger.poke()
+        wait_until(lambda: attempts)
+        time.sleep(ingest.NUDGE_EVERY * 2)
+        nudger.poke()
+        wait_until(lambda: len(attempts) == 2)
+    assert "nudge not queued (queue away)" in caplog.text
+
+
+def wait_until(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time given"
+        time.sleep(0.01)
