@@ -1,6 +1,6 @@
 """Faults in the middle of traffic, with real processes: the Graph API failing a third of
 its calls, the web process and the worker killed, SQLite locked past the busy timeout,
-PostgreSQL restarted, Redis gone. Each time, applicants keep writing (signed webhook
+PostgreSQL restarted, Redis gone or frozen. Each time, applicants keep writing (signed webhook
 posts, delivered again like Meta until answered 200), and afterwards:
 
 - every update acknowledged with 200 was ingested once and processed once, with its one
@@ -16,7 +16,7 @@ same scenarios for minutes, with the fault repeated throughout (antrean/ops/test
 Which pass runs what: the kills run on both databases; the locked file on SQLite; the
 restart in the PostgreSQL pass, on a cluster of its own (antrean/ops/tests/postgres_server.py)
 that it may stop without harming the suite's. To keep `make test` short, the Graph API
-scenario runs in the SQLite pass only and the Redis one in the PostgreSQL pass only (Redis
+scenario runs in the SQLite pass only and the Redis ones in the PostgreSQL pass only (Redis
 is for deployments on several machines, which need PostgreSQL); `make chaos` runs both of
 them on both databases. The scenarios that lose queued nudges (locked file, restart, Redis)
 last about a minute: what they lost comes back with the worker's once-a-minute sweep.
@@ -255,5 +255,34 @@ def test_redis_gone_in_the_middle_of_traffic(redis_server, stacks, graph):
     assert set(traffic.statuses()) <= {200, 503}, traffic.statuses()
     assert answered_during(traffic, windows), "no delivery came while Redis was down"
     assert "nudge not queued" in stack.log("serve"), "no nudge was lost"
+    assert_exactly_once(final, traffic, graph)
+    still_running(stack)
+
+
+@pytest.mark.skipif(not ON_POSTGRES and not CHAOS, reason="the PostgreSQL pass; make chaos: both")
+def test_redis_frozen_in_the_middle_of_traffic(redis_server, stacks, graph):
+    """Redis stopped without closing a connection (SIGSTOP: a hung server, a network that
+    drops packets): the webhook keeps acknowledging, and once Redis answers again the work
+    goes on. Before the nudge had a thread of its own, every webhook waited for it."""
+    redis = redis_server
+    stack = stacks(REDIS_URL=redis.url)
+    stack.start_worker()
+    stack.start_web()
+    traffic = Traffic(stack, applicants(), SECONDS)
+    windows = []
+
+    def freeze() -> None:
+        redis.process.send_signal(signal.SIGSTOP)
+        began = time.monotonic() - traffic.started
+        time.sleep(3)
+        ended = time.monotonic() - traffic.started
+        redis.process.send_signal(signal.SIGCONT)
+        windows.append((began, ended))
+
+    traffic.start()
+    join(repeatedly(EVERY, SECONDS * 0.3, freeze))
+    final = settle(stack, traffic, graph)
+    assert set(traffic.statuses()) == {200}, traffic.statuses()
+    assert 200 in answered_during(traffic, windows), "no webhook answered while Redis hung"
     assert_exactly_once(final, traffic, graph)
     still_running(stack)
