@@ -159,6 +159,9 @@ def test_web_and_worker_killed_in_the_middle_of_traffic(stacks, graph):
 def test_sqlite_locked_past_the_busy_timeout_refuses_and_loses_nothing(stacks, graph):
     # One second of busy timeout, and a writer outside holding the file for several.
     stack = stacks(SQLITE_BUSY_TIMEOUT="1")
+    # Meta slow to answer keeps the worker sending (and writing what it sent) through the
+    # lock: a worker that has caught up with the traffic would never meet it.
+    graph.latency = 0.25
     stack.start_worker()
     stack.start_web()
     traffic = Traffic(stack, applicants(), SECONDS)
