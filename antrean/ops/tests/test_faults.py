@@ -232,27 +232,38 @@ def test_postgresql_restarted_in_the_middle_of_traffic(own_postgres, stacks, gra
     still_running(stack)
 
 
-@pytest.mark.skipif(not ON_POSTGRES and not CHAOS, reason="the PostgreSQL pass; make chaos: both")
-def test_redis_gone_in_the_middle_of_traffic(redis_server, stacks, graph):
-    redis = redis_server
+def redis_fault(redis, stacks, graph, stop, resume):
+    """Traffic through a stack on `redis`, with `stop()`, three seconds, `resume()` as the
+    fault; (stack, traffic, the fault's windows, the settled records) to check."""
     stack = stacks(REDIS_URL=redis.url)
     stack.start_worker()
     stack.start_web()
     traffic = Traffic(stack, applicants(), SECONDS)
     windows = []
 
-    def outage() -> None:
-        redis.process.send_signal(signal.SIGKILL)  # the nudges it held are lost with it
-        redis.process.wait()
+    def fault() -> None:
+        stop()
         began = time.monotonic() - traffic.started
         time.sleep(3)
         ended = time.monotonic() - traffic.started
-        redis.start()  # on the same port, empty
+        resume()
         windows.append((began, ended))
 
     traffic.start()
-    join(repeatedly(EVERY, SECONDS * 0.3, outage))
-    final = settle(stack, traffic, graph)
+    join(repeatedly(EVERY, SECONDS * 0.3, fault))
+    return stack, traffic, windows, settle(stack, traffic, graph)
+
+
+@pytest.mark.skipif(not ON_POSTGRES and not CHAOS, reason="the PostgreSQL pass; make chaos: both")
+def test_redis_gone_in_the_middle_of_traffic(redis_server, stacks, graph):
+    redis = redis_server
+
+    def kill() -> None:
+        redis.process.send_signal(signal.SIGKILL)  # the nudges it held are lost with it
+        redis.process.wait()
+
+    # Started again on the same port, empty.
+    stack, traffic, windows, final = redis_fault(redis, stacks, graph, kill, redis.start)
     # The delivery is stored before the nudge: a queue that is down costs the nudge (the
     # sweep's to find again), not the update.
     assert set(traffic.statuses()) <= {200, 503}, traffic.statuses()
@@ -268,23 +279,13 @@ def test_redis_frozen_in_the_middle_of_traffic(redis_server, stacks, graph):
     drops packets): the webhook keeps acknowledging, and once Redis answers again the work
     goes on. Before the nudge had a thread of its own, every webhook waited for it."""
     redis = redis_server
-    stack = stacks(REDIS_URL=redis.url)
-    stack.start_worker()
-    stack.start_web()
-    traffic = Traffic(stack, applicants(), SECONDS)
-    windows = []
-
-    def freeze() -> None:
-        redis.process.send_signal(signal.SIGSTOP)
-        began = time.monotonic() - traffic.started
-        time.sleep(3)
-        ended = time.monotonic() - traffic.started
-        redis.process.send_signal(signal.SIGCONT)
-        windows.append((began, ended))
-
-    traffic.start()
-    join(repeatedly(EVERY, SECONDS * 0.3, freeze))
-    final = settle(stack, traffic, graph)
+    stack, traffic, windows, final = redis_fault(
+        redis,
+        stacks,
+        graph,
+        lambda: redis.process.send_signal(signal.SIGSTOP),
+        lambda: redis.process.send_signal(signal.SIGCONT),
+    )
     assert set(traffic.statuses()) == {200}, traffic.statuses()
     assert 200 in answered_during(traffic, windows), "no webhook answered while Redis hung"
     assert_exactly_once(final, traffic, graph)
