@@ -60,13 +60,8 @@ def request(
     method: str, url: str, *, headers: dict[str, str], body: bytes | None = None, timeout: float
 ) -> Response:
     with _exchange(method, url, headers, body, timeout) as response:
-        try:
-            content = response.read()
-        except TimeoutError:
-            raise Timeout("no answer in time") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise TransportError(type(error).__name__) from None
-        return Response(response.status, response.reason, response.headers, content)
+        answer = Stream(response)
+        return Response(answer.status, answer.reason, answer.headers, answer.read())
 
 
 @contextmanager
@@ -82,13 +77,11 @@ class Stream:
         self._response = response
 
     def chunks(self, size: int = 65536) -> Iterator[bytes]:
-        try:
+        with _sorted_failures():
             while chunk := self._response.read(size):
                 yield chunk
-        except TimeoutError:
-            raise Timeout("no answer in time") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise TransportError(type(error).__name__) from None
+            if self._response.length:  # the connection ended before the body did
+                raise http.client.IncompleteRead(b"", self._response.length)
 
     def read(self) -> bytes:
         return b"".join(self.chunks())
@@ -105,13 +98,9 @@ def _exchange(method, url, headers, body, timeout) -> Iterator[http.client.HTTPR
     target = url if absolute else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     kept = False
     try:
-        try:
+        with _sorted_failures():
             connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
-        except TimeoutError:
-            raise Timeout("no answer in time") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise TransportError(type(error).__name__) from None
         yield response
         # Kept for the next call only when the answer was read to its end on a connection
         # both sides keep open; anything else would leave bytes for the next answer.
@@ -119,6 +108,18 @@ def _exchange(method, url, headers, body, timeout) -> Iterator[http.client.HTTPR
     finally:
         if not kept:
             _drop(origin)
+
+
+@contextmanager
+def _sorted_failures() -> Iterator[None]:
+    """A failure after the connection was open, as one of ours: the request may have
+    reached the server."""
+    try:
+        yield
+    except TimeoutError:
+        raise Timeout("no answer in time") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise TransportError(type(error).__name__) from None
 
 
 def _connection(origin, timeout) -> tuple[http.client.HTTPConnection, bool]:

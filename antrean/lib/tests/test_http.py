@@ -203,3 +203,11 @@ def test_a_stream_left_unread_does_not_spoil_the_next_call(serve):
         next(answer.chunks(1000))  # e.g. the file is over the size allowed
     assert len(call(server.url).content) == 500_000
     assert server.connections == 2
+
+
+def test_a_streamed_body_cut_short_is_a_transport_error(serve):
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000
+    server = serve(lambda line, headers, body: (cut, "close"))
+    with pytest.raises(http.TransportError):
+        with http.stream("GET", f"{server.url}/file", headers={}, timeout=2.0) as answer:
+            b"".join(answer.chunks(65536))
