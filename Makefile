@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint audit audit-ci audit-tool test-sqlite test-postgres chaos bench bench-rush lock clean
+.PHONY: install demo test lint audit audit-ci audit-tool test-sqlite test-postgres chaos bench bench-scaleout bench-rush lock clean
 
 install: $(VENV)/.installed
 
@@ -75,6 +75,13 @@ bench: install
 	$(BIN)/python bench/rush.py
 	$(BIN)/python bench/deliver.py
 	$(BIN)/python bench/e2e.py
+	$(MAKE) bench-scaleout
+
+# Benchmark 4 of issue 9: end to end on PostgreSQL (a throwaway cluster with durable
+# commits, as SQLite's are) and Redis, with 2 web and 2 worker processes.
+bench-scaleout: install
+	WEB_WORKERS=2 BENCH_WORKERS=2 $(BIN)/python tools/postgres.py --durable -- \
+		$(BIN)/python tools/with_redis.py -- $(BIN)/python bench/e2e.py
 
 # The quota release rush through the webhook, real processes: 20,000 people in a minute
 # (BENCH_RUSH_ENTRIES, BENCH_RUSH_SECONDS), then the draw and everyone's answer. About an

@@ -1,10 +1,13 @@
 """Run a command against a throwaway PostgreSQL cluster.
 
     python tools/postgres.py -- pytest -q
+    python tools/postgres.py --durable -- python bench/e2e.py
 
 Creates a cluster with initdb in a temporary folder, starts it with pg_ctl on a free
 port (loopback only), runs the command with DATABASE_URL pointing at it, then stops the
-server and removes the folder, whatever the command did. PostgreSQL refuses to run as
+server and removes the folder, whatever the command did. For tests the server does not
+wait for the disk (fsync off); `--durable` keeps PostgreSQL's defaults there, as a
+benchmark compared with SQLite's durable commits needs. PostgreSQL refuses to run as
 root, so as root the server runs as the `postgres` system user (created by Debian's
 postgresql packages; `.ci/run` installs them).
 """
@@ -40,10 +43,12 @@ def free_port() -> int:
 
 
 def main(argv: list[str]) -> int:
+    durable = False
     if "--" in argv:
+        durable = "--durable" in argv[: argv.index("--")]
         argv = argv[argv.index("--") + 1 :]
     if not argv:
-        sys.exit("usage: python tools/postgres.py -- COMMAND [ARGS...]")
+        sys.exit("usage: python tools/postgres.py [--durable] -- COMMAND [ARGS...]")
     bindir = find_bindir()
     as_user: list[str] = []
     workdir = Path(tempfile.mkdtemp(prefix="antrean-pg-"))
@@ -77,10 +82,9 @@ def main(argv: list[str]) -> int:
             "--locale=C",
             "--no-sync",
         )
-        options = (
-            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
         started = True
         run(
