@@ -86,12 +86,20 @@ def test_a_drain_that_dies_after_its_ingest_leaves_a_batch_that_adds_nothing_twi
     assert not Delivery.objects.exists()
 
 
-def test_a_main_database_that_is_away_leaves_the_batch_for_the_next_try(number, monkeypatch):
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["together", "one-by-one"])
+def test_a_main_database_that_is_away_leaves_the_batch_for_the_next_try(
+    number, monkeypatch, one_by_one
+):
     stored(number, 2)
 
-    def away(events):
+    def away(*args):
         raise OperationalError("database is locked")
 
+    def refused(*args):
+        raise ValueError("something in the batch cannot be stored")
+
+    # Met by the batch's insert, or by a delivery's own after the batch could not go in.
+    monkeypatch.setattr(ingest, "_store_together", refused if one_by_one else away)
     monkeypatch.setattr(ingest, "ingest", away)
     with pytest.raises(OperationalError):
         ingest.drain()  # the task is retried
