@@ -785,6 +785,22 @@ def layout(env: dict) -> dict:
     }
 
 
+def commits(env: dict) -> str:
+    """How durable the database's commits are: a run on a server that does not wait for
+    its disk is not comparable with one that does (tools/postgres.py without --durable)."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite synchronous={env.get('SQLITE_SYNCHRONOUS') or 'FULL'}"
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        fsync, synchronous = (
+            connection.execute(f"SHOW {name}").fetchone()[0]
+            for name in ("fsync", "synchronous_commit")
+        )
+    return f"postgresql fsync={fsync} synchronous_commit={synchronous}"
+
+
 def record(report: dict, name: str = "e2e") -> Path:
     out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{report['database']}.json"
     out.parent.mkdir(exist_ok=True)
@@ -804,6 +820,7 @@ def main() -> int:
             "ack_seconds": ACK_SECONDS,
             "connections": CONCURRENCY,
             **layout(run.env),
+            "commits": commits(run.env),
         },
     )
     print(f"end-to-end benchmark in {run.folder}", flush=True)
