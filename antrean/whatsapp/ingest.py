@@ -237,13 +237,7 @@ def _read(delivery: Delivery, result: Ingested) -> list | None:
     try:
         return payloads.parse(envelope)
     except Exception as error:  # a signed body the parser cannot follow: the same each try
-        log.error(
-            "delivery %s: not read (%s), dropped\n%s",
-            delivery.pk,
-            type(error).__name__,
-            "".join(traceback.format_tb(error.__traceback__)),
-        )
-        result.ignored += 1
+        _drop(delivery, "read", error, result)
         return None
 
 
@@ -262,17 +256,24 @@ def _ingest_delivery(delivery: Delivery, events: list, result: Ingested) -> None
         # Anything else in a signed body that cannot be stored fails the same way on every
         # try: a lone surrogate ("\ud800" in JSON: no encoding takes it, so neither the
         # database driver nor the encryption does), a value nested deeper than the JSON
-        # encoder goes. Dropped with its traceback (never the body), like the above; its
-        # savepoint undid whatever of it was written.
-        log.error(
-            "delivery %s: not ingested (%s), dropped\n%s",
-            delivery.pk,
-            type(error).__name__,
-            "".join(traceback.format_tb(error.__traceback__)),
-        )
-        result.ignored += 1
+        # encoder goes. Dropped like the above; its savepoint undid whatever of it was
+        # written.
+        _drop(delivery, "ingested", error, result)
         return
     result.add(one)
+
+
+def _drop(delivery: Delivery, undone: str, error: Exception, result: Ingested) -> None:
+    """Log a delivery that fails the same way on every try, with the traceback (never the
+    body), and count it as ignored: retrying would hold up everything behind it."""
+    log.error(
+        "delivery %s: not %s (%s), dropped\n%s",
+        delivery.pk,
+        undone,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+    result.ignored += 1
 
 
 def _ingest_together(deliveries: list[list]) -> Ingested:
@@ -301,13 +302,8 @@ def _ingest_together(deliveries: list[list]) -> Ingested:
 def _store_together(events: list[payloads.Message], result: Ingested) -> None:
     ours = []  # (our number's pk, event), in the order they came
     for event in events:
-        number = _number(event.phone_number_id)
-        if number is None:
-            result.ignored += 1
-            log.warning(
-                "whatsapp message for unknown phone_number_id %s ignored", event.phone_number_id
-            )
-        else:
+        number = _our_number(event, result)
+        if number is not None:
             ours.append((number.pk, event))
     if not ours:
         return
@@ -405,12 +401,8 @@ def ingest(events: list) -> Ingested:
 
 
 def _store(event: payloads.Message, result: Ingested) -> None:
-    number = _number(event.phone_number_id)
+    number = _our_number(event, result)
     if number is None:
-        result.ignored += 1
-        log.warning(
-            "whatsapp message for unknown phone_number_id %s ignored", event.phone_number_id
-        )
         return
     contact, created = Contact.objects.get_or_create(
         number=number,
@@ -438,6 +430,17 @@ def _store(event: payloads.Message, result: Ingested) -> None:
     Contact.objects.filter(newer, pk=contact.pk).update(last_inbound_at=event.sent_at)
     if event.profile_name and event.profile_name[:100] != contact.profile_name:
         Contact.objects.filter(pk=contact.pk).update(profile_name=event.profile_name[:100])
+
+
+def _our_number(event: payloads.Message, result: Ingested) -> WhatsAppNumber | None:
+    """The number the message was sent to, or None (logged, counted) when not one of ours."""
+    number = _number(event.phone_number_id)
+    if number is None:
+        result.ignored += 1
+        log.warning(
+            "whatsapp message for unknown phone_number_id %s ignored", event.phone_number_id
+        )
+    return number
 
 
 def _number(phone_number_id: str) -> WhatsAppNumber | None:
