@@ -90,7 +90,7 @@ def _insert_deliveries(connection, deliveries: list[tuple[str, datetime]]) -> No
     conversion, the body's encryption), so the row is the ORM's, byte for byte. One
     statement with a row of values per delivery, not `executemany`: psycopg runs that in
     pipeline mode, several round trips to the server even for one row (a webhook's CPU on
-    PostgreSQL: 4.5 ms before, measured in process)."""
+    PostgreSQL, measured in process: 2.2-2.6 ms before, 2.0-2.1 after)."""
     received, body = Delivery._meta.get_field("received_at"), Delivery._meta.get_field("body")
     rows = [
         (received.get_db_prep_save(now, connection), body.get_db_prep_save(text, connection))
