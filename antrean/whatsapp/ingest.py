@@ -325,17 +325,7 @@ def _store_together(events: list[payloads.Message], result: Ingested) -> None:
     if not new:
         return
     now = timezone.now()
-    InboundMessage.objects.bulk_create(
-        InboundMessage(
-            contact_id=chat.pk,
-            wamid=event.wamid,
-            kind=event.kind,
-            sent_at=event.sent_at,
-            received_at=now,
-            payload=event.raw,
-        )
-        for chat, event in new
-    )
+    InboundMessage.objects.bulk_create(_message(chat.pk, event, now) for chat, event in new)
     result.stored += len(new)
     result.contacts.update(chat.pk for chat, _ in new)
     # What the messages change, as `_store` would one by one: the chat's last message
@@ -350,8 +340,8 @@ def _store_together(events: list[payloads.Message], result: Ingested) -> None:
     by_pk = {chat.pk: chat for chat, _ in new}
     for pk, at in latest.items():
         if by_pk[pk].last_inbound_at is None or by_pk[pk].last_inbound_at < at:
-            newer = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=at)  # a drain beside
-            Contact.objects.filter(newer, pk=pk).update(last_inbound_at=at)
+            # Checked again in the UPDATE: a drain beside may have written a later one.
+            Contact.objects.filter(_older_than(at), pk=pk).update(last_inbound_at=at)
     for pk, name in names.items():
         if name != by_pk[pk].profile_name:
             Contact.objects.filter(pk=pk).update(profile_name=name)
@@ -411,14 +401,7 @@ def _store(event: payloads.Message, result: Ingested) -> None:
     )
     try:
         with transaction.atomic():
-            InboundMessage.objects.create(
-                contact=contact,
-                wamid=event.wamid,
-                kind=event.kind,
-                sent_at=event.sent_at,
-                received_at=timezone.now(),
-                payload=event.raw,
-            )
+            _message(contact.pk, event, timezone.now()).save(force_insert=True)
     except IntegrityError:
         result.duplicates += 1  # Meta delivered this message before
         return
@@ -426,10 +409,28 @@ def _store(event: payloads.Message, result: Ingested) -> None:
     result.contacts.add(contact.pk)
     if created:
         return  # created with this message's time and name
-    newer = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=event.sent_at)
-    Contact.objects.filter(newer, pk=contact.pk).update(last_inbound_at=event.sent_at)
+    Contact.objects.filter(_older_than(event.sent_at), pk=contact.pk).update(
+        last_inbound_at=event.sent_at
+    )
     if event.profile_name and event.profile_name[:100] != contact.profile_name:
         Contact.objects.filter(pk=contact.pk).update(profile_name=event.profile_name[:100])
+
+
+def _message(contact_id: int, event: payloads.Message, now: datetime) -> InboundMessage:
+    """The row a message is stored as (the one way and the batch's)."""
+    return InboundMessage(
+        contact_id=contact_id,
+        wamid=event.wamid,
+        kind=event.kind,
+        sent_at=event.sent_at,
+        received_at=now,
+        payload=event.raw,
+    )
+
+
+def _older_than(at: datetime) -> Q:
+    """A chat whose last message is older than `at` (or that has none)."""
+    return Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=at)
 
 
 def _our_number(event: payloads.Message, result: Ingested) -> WhatsAppNumber | None:
