@@ -11,6 +11,7 @@ import logging
 
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.storage import PriorityRedisStorage, SqliteStorage
+from redis import ConnectionPool
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,13 @@ INGEST = 20
 DELIVER = 10
 PROCESS = 0
 
+# A Redis connection that goes silent (a failover, a forgotten NAT entry, a hung host: no
+# answer and no close) must not hold a worker thread, or the web's nudging thread, for
+# good. redis-py 8 gives up after 5 s by default; older ones waited forever, so it is said
+# here rather than left to the library. Above Huey's blocking read (1 s); a URL's own
+# `?socket_timeout=` wins.
+REDIS_TIMEOUTS = {"socket_timeout": 5.0, "socket_connect_timeout": 5.0}
+
 
 class _NudgeStorage(SqliteStorage):
     def _create_connection(self):
@@ -40,7 +48,9 @@ class NudgeQueue(SqliteHuey):
 
 
 class _PriorityRedisStorage(PriorityRedisStorage):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, url: str | None = None, **kwargs):
+        if url:
+            kwargs["connection_pool"] = ConnectionPool.from_url(url, **REDIS_TIMEOUTS)
         super().__init__(*args, **kwargs)
         # Until decisions §23 the queue was a Redis list under this same key, and ZADD and
         # BZPOPMIN refuse a list: every enqueue and every take would fail. It held nudges

@@ -1,7 +1,8 @@
 """Faults in the middle of traffic, with real processes: the Graph API failing a third of
 its calls, the web process and the worker killed, SQLite locked past the busy timeout,
-PostgreSQL restarted, Redis gone or frozen. Each time, applicants keep writing (signed webhook
-posts, delivered again like Meta until answered 200), and afterwards:
+PostgreSQL restarted, Redis gone, frozen, or its connections gone silent. Each time,
+applicants keep writing (signed webhook posts, delivered again like Meta until answered
+200), and afterwards:
 
 - every update acknowledged with 200 was ingested once and processed once, with its one
   effect (one booking per applicant); nothing acknowledged is missing;
@@ -47,6 +48,7 @@ from antrean.ops.tests.faults import (
     sqlite_files,
 )
 from antrean.ops.tests.postgres_server import PostgresServer
+from antrean.ops.tests.silent_proxy import SilentProxy
 from antrean.whatsapp.tests.graph_server import GraphServer, random_failures
 
 pytestmark = pytest.mark.slow
@@ -232,10 +234,11 @@ def test_postgresql_restarted_in_the_middle_of_traffic(own_postgres, stacks, gra
     still_running(stack)
 
 
-def redis_fault(redis, stacks, graph, stop, resume):
-    """Traffic through a stack on `redis`, with `stop()`, three seconds, `resume()` as the
-    fault; (stack, traffic, the fault's windows, the settled records) to check."""
-    stack = stacks(REDIS_URL=redis.url)
+def redis_fault(redis, stacks, graph, stop, resume, *, url: str = ""):
+    """Traffic through a stack on `redis` (or `url`), with `stop()`, three seconds,
+    `resume()` as the fault; (stack, traffic, the fault's windows, the settled records) to
+    check."""
+    stack = stacks(REDIS_URL=url or redis.url)
     stack.start_worker()
     stack.start_web()
     traffic = Traffic(stack, applicants(), SECONDS)
@@ -288,5 +291,33 @@ def test_redis_frozen_in_the_middle_of_traffic(redis_server, stacks, graph):
     )
     assert set(traffic.statuses()) == {200}, traffic.statuses()
     assert 200 in answered_during(traffic, windows), "no webhook answered while Redis hung"
+    assert_exactly_once(final, traffic, graph)
+    still_running(stack)
+
+
+@pytest.mark.skipif(not ON_POSTGRES and not CHAOS, reason="the PostgreSQL pass; make chaos: both")
+def test_redis_connections_gone_silent_in_the_middle_of_traffic(redis_server, stacks, graph):
+    """Every open connection to Redis goes silent for good (a failover, a forgotten NAT
+    entry: no answer and no close) while Redis itself stays well. redis-py waits on a
+    socket without limit unless told otherwise: before the queue's connections had a
+    timeout, each worker thread waited forever on its connection, and nothing more was
+    processed. Now each gives up on its connection and opens another."""
+    proxy = SilentProxy(redis_server.port).start()
+    silenced = []
+    try:
+        stack, traffic, windows, final = redis_fault(
+            redis_server,
+            stacks,
+            graph,
+            lambda: silenced.append(proxy.silence()),
+            lambda: None,
+            url=proxy.url,
+        )
+    finally:
+        proxy.stop()
+    assert silenced and silenced[0] > 0, "no connection was open to silence"
+    assert "Timeout reading from" in stack.log("worker"), "no connection was given up"
+    assert set(traffic.statuses()) == {200}, traffic.statuses()
+    assert 200 in answered_during(traffic, windows), "no webhook answered meanwhile"
     assert_exactly_once(final, traffic, graph)
     still_running(stack)
