@@ -77,6 +77,28 @@ def test_a_full_day_moves_to_the_next_open_day_and_says_so(book, office):
     assert booked.booking.events.get().detail == {"moved_from": "2027-08-10"}
 
 
+def test_a_move_reads_the_full_days_it_passes_over_once(make_office, book):
+    """A rush fills the earliest days; a booking moved past many of them must not try each
+    (a savepoint, a refused update and a look for the counter per day)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    office = make_office(daily_regular=1)
+
+    def moved(full_days):
+        for day in full_days:
+            book(office=office, visit_date=day)
+        with CaptureQueriesContext(connection) as statements:
+            booking = book(office=office, visit_date=TUESDAY).booking
+        return booking.visit_date, len(statements)
+
+    thursday, friday, monday = date(2027, 8, 12), date(2027, 8, 13), date(2027, 8, 16)
+    near, near_cost = moved([TUESDAY, WEDNESDAY])
+    far, far_cost = moved([friday, monday])  # Thursday was the first move's
+    assert (near, far) == (thursday, date(2027, 8, 18))  # past a weekend and the 17th
+    assert far_cost == near_cost
+
+
 def test_hours_full_before_the_daily_quota_also_move_on(make_office, book, now):
     office = make_office(daily_regular=100)  # 4 hours x 3 seats = 12 < 100
     for _ in range(12):
