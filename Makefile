@@ -74,6 +74,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/rush.py
 	$(BIN)/python bench/deliver.py
+	$(BIN)/python bench/worker.py
 	$(BIN)/python bench/e2e.py
 	$(MAKE) bench-scaleout
 
