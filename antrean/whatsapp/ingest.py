@@ -194,14 +194,17 @@ def _ingest_batch(batch: list[Delivery]) -> Ingested:
         events = _read(delivery, result)
         if events is not None:
             readable.append((delivery, events))
+    held = _HeldLog()
     try:
-        with transaction.atomic():
+        with held, transaction.atomic():
             together = _ingest_together([events for _, events in readable])
     except (OperationalError, InterfaceError):
-        raise  # the database is away: the whole batch waits for the next try
+        raise  # the database is away: the whole batch waits for the next try (and logs)
     except Exception as error:  # sorted out delivery by delivery just below
         log.info("ingest: batch of %d taken one by one (%s)", len(batch), type(error).__name__)
         together = None
+    else:
+        held.write()
     if together is None:
         for delivery, events in readable:
             _ingest_delivery(delivery, events, result)
@@ -211,6 +214,35 @@ def _ingest_batch(batch: list[Delivery]) -> Ingested:
     if contacts:
         transaction.on_commit(partial(_enqueue_processing, contacts), robust=True)
     return result
+
+
+class _HeldLog(logging.Filter):
+    """Holds back what this thread logs here while a batch is tried together, and writes
+    it when the batch stands. When the batch is undone and taken delivery by delivery,
+    that way logs the same lines (an unknown number, an update ignored) again: held
+    lines are dropped then, so each is written once. Other threads' lines pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread, self.records = threading.get_ident(), []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread:
+            return True
+        self.records.append(record)
+        return False
+
+    def __enter__(self) -> "_HeldLog":
+        log.addFilter(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        log.removeFilter(self)
+
+    def write(self) -> None:
+        for record in self.records:
+            log.handle(record)
+        self.records = []
 
 
 def _log(batch: list[Delivery], result: Ingested) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -180,3 +181,43 @@ def test_a_bad_delivery_in_a_batch_is_dropped_alone(client, secret, number, capl
     assert InboundMessage.objects.count() == 3
     assert not InboundMessage.objects.filter(wamid="wamid.BAD").exists()
     assert not Delivery.objects.exists()
+
+
+def test_what_a_batch_logs_is_written_once_whichever_way_it_goes_in(client, secret, number, caplog):
+    """A batch undone and taken one by one logs its lines again that way: the batch's own
+    are held back until it stands, and dropped when it does not."""
+    unknown = make.text("999999999999999", "6281200000001", "halo")
+
+    def drained(*bodies):
+        caplog.clear()
+        for body, raw in bodies:
+            make.post(client, body, raw=raw, drain=False)
+        with caplog.at_level(logging.INFO, logger="antrean.whatsapp.ingest"):
+            ingest.drain()
+        return caplog.text
+
+    together = drained((unknown, None))
+    assert "taken one by one" not in together
+    assert together.count("unknown phone_number_id 999999999999999") == 1
+
+    bad = make.text(number.phone_number_id, "6281200000009", "\ud800", wamid="wamid.BAD2")
+    one_by_one = drained(
+        (make.text("999999999999999", "6281200000002", "halo"), None),
+        (None, json.dumps(bad).encode()),
+    )
+    assert "taken one by one (UnicodeEncodeError)" in one_by_one
+    assert one_by_one.count("unknown phone_number_id 999999999999999") == 1
+
+
+def test_a_held_log_holds_back_only_its_own_threads_lines(caplog):
+    """Worker threads drain side by side: one batch's holding must not swallow another's."""
+    with caplog.at_level(logging.INFO, logger="antrean.whatsapp.ingest"):
+        with ingest._HeldLog() as held:
+            ingest.log.info("this batch's line")
+            other = threading.Thread(target=ingest.log.info, args=("another thread's line",))
+            other.start()
+            other.join()
+            assert "another thread's line" in caplog.text
+            assert "this batch's line" not in caplog.text
+        held.write()
+    assert caplog.text.count("this batch's line") == 1
