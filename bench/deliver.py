@@ -139,13 +139,18 @@ class Counting:
         self.connection._commit = self._commit
 
 
-def main() -> int:
+def with_stub(run) -> int:
+    """`run(port)` with the Graph API stand-in listening on `port`; its exit status."""
     stub, port = start_stub()
     try:
         return run(port)
     finally:
         stub.terminate()
         stub.wait()
+
+
+def main() -> int:
+    return with_stub(run)
 
 
 def run(port: int) -> int:

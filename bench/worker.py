@@ -59,12 +59,7 @@ class Timed(deliver.Counting):
 
 
 def main() -> int:
-    stub, port = deliver.start_stub()
-    try:
-        return run(port)
-    finally:
-        stub.terminate()
-        stub.wait()
+    return deliver.with_stub(run)
 
 
 def run(port: int) -> int:
