@@ -199,7 +199,7 @@ def _ingest_batch(batch: list[Delivery]) -> Ingested:
         with held, transaction.atomic():
             together = _ingest_together([events for _, events in readable])
     except (OperationalError, InterfaceError):
-        raise  # the database is away: the whole batch waits for the next try (and logs)
+        raise  # the database is away: the batch waits for its next try, which logs again
     except Exception as error:  # sorted out delivery by delivery just below
         log.info("ingest: batch of %d taken one by one (%s)", len(batch), type(error).__name__)
         together = None
