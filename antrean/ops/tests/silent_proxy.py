@@ -34,7 +34,8 @@ class SilentProxy:
         self._listener: socket.socket | None = None
 
     @property
-    def url(self) -> str:
+    def redis_url(self) -> str:
+        """The relay's address for a Redis client (the one server it is used for)."""
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "SilentProxy":

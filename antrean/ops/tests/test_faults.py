@@ -311,7 +311,7 @@ def test_redis_connections_gone_silent_in_the_middle_of_traffic(redis_server, st
             graph,
             lambda: silenced.append(proxy.silence()),
             lambda: None,
-            url=proxy.url,
+            url=proxy.redis_url,
         )
     finally:
         proxy.stop()
