@@ -41,6 +41,9 @@ WARMUP = int(os.environ.get("BENCH_WORKER_WARMUP") or 20)
 BARE_RATE = float(os.environ.get("BENCH_BARE_RATE") or 1500)
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 STEPS = ("ingest", "process", "deliver")
+# Chats processed together (a backlog, as the ingest's nudges hand them over); 1: one
+# applicant after another, each message processed and its replies sent before the next.
+TOGETHER = int(os.environ.get("BENCH_WORKER_TOGETHER") or 1)
 
 
 class Timed(deliver.Counting):
@@ -72,11 +75,13 @@ def run(port: int) -> int:
     from antrean.offices.models import WhatsAppNumber
     from antrean.offices.schedules import schedule_for
     from antrean.simulator import cloud
-    from antrean.whatsapp import inbound, ingest, outbox, tasks
+    from antrean.whatsapp import inbound, inbound_batch, ingest, outbox, tasks
     from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage
 
     # The steps are called here one after the other; the queue's nudges would only pile up.
-    for name in ("ingest_task", "process_contact_task", "deliver_task", "deliver_later"):
+    quiet = ("ingest_task", "nudge_processing", "process_contact_task", "deliver_task")
+    quiet += ("deliver_later",)
+    for name in quiet:
         setattr(tasks, name, lambda *args, **kwargs: None)
     ingest._nudger.poke = lambda: None
 
@@ -116,8 +121,14 @@ def run(port: int) -> int:
                 "wa_id", "pk"
             )
         )
-        for i in batch:
-            contact = contacts[e2e.e2e_phone(i)]
+        ids = [contacts[e2e.e2e_phone(i)] for i in batch]
+        if TOGETHER > 1:  # a backlog: the ingest's nudges hand chats over many at a time
+            for start in range(0, len(ids), TOGETHER):
+                step("process", inbound_batch.process_contacts, ids[start : start + TOGETHER])
+            for contact in ids:
+                step("deliver", outbox.deliver, contact)
+            return spent
+        for contact in ids:
             step("process", inbound.process_contact, contact)
             step("deliver", outbox.deliver, contact)
         return spent

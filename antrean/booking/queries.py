@@ -35,6 +35,14 @@ def live_booking(phone: str) -> Booking | None:
     return Booking.objects.select_related("office", "service").get(pk=found)
 
 
+def live_bookings(phones: list[str]) -> dict[str, Booking]:
+    """`live_booking` of many numbers in one read: the numbers that hold one."""
+    found = Booking.objects.select_related("office", "service").filter(
+        phone__in=phones, status__in=list(LIVE)
+    )
+    return {booking.phone: booking for booking in found}
+
+
 def by_code(code: str) -> Booking | None:
     return Booking.objects.select_related("office", "service").filter(code=code).first()
 

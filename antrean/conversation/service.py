@@ -43,11 +43,18 @@ from antrean.offices.schedules import schedule_for
 from antrean.whatsapp.models import Contact, InboundMessage, StoredMedia
 from antrean.whatsapp.payloads import message_from_raw
 
+_UNREAD = object()
 
-def respond(contact: Contact, inbound: InboundMessage, now: datetime) -> tuple[dict, list]:
-    """(new conversation state, replies) for `inbound`; applies any effect it asks for."""
+
+def respond(
+    contact: Contact, inbound: InboundMessage, now: datetime, *, live=_UNREAD
+) -> tuple[dict, list]:
+    """(new conversation state, replies) for `inbound`; applies any effect it asks for.
+
+    `live` is the person's live booking (or None) when the caller has read it already, in
+    the same transaction: a batch reads those of many chats at once."""
     schedule = schedule_for(contact.number.office, now)  # once: the dialog and the booking
-    situation = situation_for(contact, now, schedule)
+    situation = situation_for(contact, now, schedule, live=live)
     step = dialog.handle(
         contact.state or {}, incoming_for(inbound), now=now, situation=situation, lang=contact.lang
     )
@@ -63,10 +70,13 @@ def respond(contact: Contact, inbound: InboundMessage, now: datetime) -> tuple[d
     return state, replies
 
 
-def situation_for(contact: Contact, now: datetime, schedule: Schedule | None = None) -> Situation:
+def situation_for(
+    contact: Contact, now: datetime, schedule: Schedule | None = None, *, live=_UNREAD
+) -> Situation:
     office = contact.number.office
     schedule = schedule or schedule_for(office, now)
-    live = live_booking(contact.wa_id)
+    if live is _UNREAD:
+        live = live_booking(contact.wa_id)
 
     def offers(quota: str) -> list[DayOffer]:
         horizon = office.horizon_days + 1  # every bookable day, not only the first ones

@@ -576,5 +576,4 @@ _nudger = Nudger(_send_ingest_nudge)
 def _enqueue_processing(contact_ids: set[int]) -> None:
     from antrean.whatsapp import tasks
 
-    for contact_id in sorted(contact_ids):
-        tasks.process_contact_task(contact_id)
+    tasks.nudge_processing(contact_ids)

@@ -69,13 +69,52 @@ def enqueue(
     Outside the 24-hour service window a free-form message cannot be delivered; it is
     replaced by `template` when one is given, and refused otherwise.
     """
+    rows = rows_for(contact, replies, now=now, caused_by=caused_by, template=template)
+    for row in rows:  # one by one: ids must follow the order of the replies
+        row.save(force_insert=True)
+    if rows:
+        # robust: a queue that is down must not undo what committed; the sweeper catches up.
+        transaction.on_commit(lambda: _tasks().deliver_task(contact.pk), robust=True)
+    return rows
+
+
+def enqueue_together(replies: list[tuple[Contact, InboundMessage, list]], *, now: datetime) -> None:
+    """`enqueue` for many chats at once, inside the caller's transaction: each chat's
+    replies (`(contact, caused_by, replies)`), in one INSERT whose rows take their ids in
+    order, as one by one would."""
+    rows = [
+        row
+        for contact, caused_by, chat_replies in replies
+        for row in rows_for(contact, chat_replies, now=now, caused_by=caused_by)
+    ]
+    if not rows:
+        return
+    OutboundMessage.objects.bulk_create(rows)
+    contact_ids = sorted({row.contact_id for row in rows})
+    transaction.on_commit(lambda: _nudge(contact_ids), robust=True)
+
+
+def _nudge(contact_ids: list[int]) -> None:
+    for contact_id in contact_ids:
+        _tasks().deliver_task(contact_id)
+
+
+def rows_for(
+    contact: Contact,
+    replies: list[messages.OutboundMessage],
+    *,
+    now: datetime,
+    caused_by: InboundMessage | None = None,
+    template: messages.Template | None = None,
+) -> list[OutboundMessage]:
+    """The outbox rows of `replies`, unsaved (see `enqueue`)."""
     if not window_open(contact, now):
         free_form = [r for r in replies if not isinstance(r, messages.Template)]
         if free_form and template is None:
             raise OutsideServiceWindow(contact.pk)
         replies = [r if isinstance(r, messages.Template) else template for r in replies]
         replies = list(dict.fromkeys(replies))  # one template, not one per replaced message
-    rows = [
+    return [
         OutboundMessage(
             contact=contact,
             caused_by=caused_by,
@@ -87,12 +126,6 @@ def enqueue(
         )
         for reply in replies
     ]
-    for row in rows:  # one by one: ids must follow the order of the replies
-        row.save(force_insert=True)
-    if rows:
-        # robust: a queue that is down must not undo what committed; the sweeper catches up.
-        transaction.on_commit(lambda: _tasks().deliver_task(contact.pk), robust=True)
-    return rows
 
 
 def deliver(contact_id: int) -> int:

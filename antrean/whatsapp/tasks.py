@@ -15,7 +15,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from antrean.lib import queue
-from antrean.whatsapp import inbound, ingest, outbox
+from antrean.whatsapp import inbound, inbound_batch, ingest, outbox
 from antrean.whatsapp.models import (
     Contact,
     Delivery,
@@ -37,6 +37,23 @@ def ingest_task() -> None:
 @db_task(retries=20, retry_delay=15, priority=queue.PROCESS)
 def process_contact_task(contact_id: int) -> None:
     inbound.process_contact(contact_id)
+
+
+@db_task(retries=20, retry_delay=15, priority=queue.PROCESS)
+def process_contacts_task(contact_ids: list[int]) -> None:
+    inbound_batch.process_contacts(contact_ids)
+
+
+def nudge_processing(contact_ids) -> None:
+    """Hand these chats to the workers, many to a task: a task answers their next
+    messages together (`inbound_batch`)."""
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), inbound_batch.BATCH):
+        chunk = ids[start : start + inbound_batch.BATCH]
+        if len(chunk) == 1:
+            process_contact_task(chunk[0])
+        else:
+            process_contacts_task(chunk)
 
 
 # Retried, as the others: a locked or restarted database would otherwise leave the chat to
@@ -103,9 +120,8 @@ def _nudge_processing(cutoff: datetime) -> int:
     committed: before a catch-up queued at `cutoff` plus STRAGGLER_AGE.
     """
     waiting = InboundMessage.objects.filter(state=InboundState.RECEIVED, received_at__lte=cutoff)
-    to_process = sorted(set(waiting.values_list("contact_id", flat=True).distinct()))
-    for contact_id in to_process:
-        process_contact_task(contact_id)
+    to_process = set(waiting.values_list("contact_id", flat=True).distinct())
+    nudge_processing(to_process)
     return len(to_process)
 
 
