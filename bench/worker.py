@@ -79,8 +79,13 @@ def run(port: int) -> int:
     from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage
 
     # The steps are called here one after the other; the queue's nudges would only pile up.
-    quiet = ("ingest_task", "nudge_processing", "process_contact_task", "deliver_task")
-    quiet += ("deliver_later",)
+    quiet = (
+        "ingest_task",
+        "nudge_processing",
+        "process_contact_task",
+        "deliver_task",
+        "deliver_later",
+    )
     for name in quiet:
         setattr(tasks, name, lambda *args, **kwargs: None)
     ingest._nudger.poke = lambda: None

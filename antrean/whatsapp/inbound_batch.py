@@ -56,12 +56,9 @@ def _together(ids: list[int]) -> tuple[int, list[int]]:
     try:
         with transaction.atomic():
             taken, left = _answer(ids, now)
-    except (OperationalError, InterfaceError) as error:
-        if not _transient(error):
-            raise  # the database is away: the task runs again later
-        log.info("process: batch of %d taken one by one (%s)", len(ids), type(error).__name__)
-        return 0, ids
     except Exception as error:  # sorted out chat by chat, by `inbound.process_contact`
+        if isinstance(error, OperationalError | InterfaceError) and not _transient(error):
+            raise  # the database is away: the task runs again later
         log.info("process: batch of %d taken one by one (%s)", len(ids), type(error).__name__)
         return 0, ids
     return taken, left
