@@ -41,8 +41,9 @@ WARMUP = int(os.environ.get("BENCH_WORKER_WARMUP") or 20)
 BARE_RATE = float(os.environ.get("BENCH_BARE_RATE") or 1500)
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 STEPS = ("ingest", "process", "deliver")
-# Chats processed together (a backlog, as the ingest's nudges hand them over); 1: one
-# applicant after another, each message processed and its replies sent before the next.
+# Chats processed together, then delivered together (a backlog, as the ingest's and the
+# processing's nudges hand them over); 1: one applicant after another, each message
+# processed and its replies sent before the next.
 TOGETHER = int(os.environ.get("BENCH_WORKER_TOGETHER") or 1)
 
 
@@ -75,7 +76,7 @@ def run(port: int) -> int:
     from antrean.offices.models import WhatsAppNumber
     from antrean.offices.schedules import schedule_for
     from antrean.simulator import cloud
-    from antrean.whatsapp import inbound, inbound_batch, ingest, outbox, tasks
+    from antrean.whatsapp import inbound, inbound_batch, ingest, outbox, outbox_batch, tasks
     from antrean.whatsapp.models import Contact, InboundMessage, OutboundMessage
 
     # The steps are called here one after the other; the queue's nudges would only pile up.
@@ -84,6 +85,7 @@ def run(port: int) -> int:
         "nudge_processing",
         "process_contact_task",
         "deliver_task",
+        "nudge_delivery",
         "deliver_later",
     )
     for name in quiet:
@@ -130,8 +132,8 @@ def run(port: int) -> int:
         if TOGETHER > 1:  # a backlog: the ingest's nudges hand chats over many at a time
             for start in range(0, len(ids), TOGETHER):
                 step("process", inbound_batch.process_contacts, ids[start : start + TOGETHER])
-            for contact in ids:
-                step("deliver", outbox.deliver, contact)
+            for start in range(0, len(ids), TOGETHER):
+                step("deliver", outbox_batch.deliver_contacts, ids[start : start + TOGETHER])
             return spent
         for contact in ids:
             step("process", inbound.process_contact, contact)

@@ -19,11 +19,12 @@ commits, together with its effect and its replies.
 import logging
 from datetime import datetime
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from antrean.booking.queries import live_bookings
 from antrean.conversation import service
+from antrean.lib.db import database_away
 from antrean.whatsapp import inbound, outbox
 from antrean.whatsapp.models import Contact, InboundMessage, InboundState
 
@@ -57,16 +58,11 @@ def _together(ids: list[int]) -> tuple[int, list[int]]:
         with transaction.atomic():
             taken, left = _answer(ids, now)
     except Exception as error:  # sorted out chat by chat, by `inbound.process_contact`
-        if isinstance(error, OperationalError | InterfaceError) and not _transient(error):
+        if database_away(error):
             raise  # the database is away: the task runs again later
         log.info("process: batch of %d taken one by one (%s)", len(ids), type(error).__name__)
         return 0, ids
     return taken, left
-
-
-def _transient(error: Exception) -> bool:
-    message = str(error).lower()
-    return any(word in message for word in ("deadlock", "could not serialize"))
 
 
 def _answer(ids: list[int], now: datetime) -> tuple[int, list[int]]:

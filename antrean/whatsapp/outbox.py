@@ -91,12 +91,8 @@ def enqueue_together(replies: list[tuple[Contact, InboundMessage, list]], *, now
         return
     OutboundMessage.objects.bulk_create(rows)
     contact_ids = sorted({row.contact_id for row in rows})
-    transaction.on_commit(lambda: _nudge(contact_ids), robust=True)
-
-
-def _nudge(contact_ids: list[int]) -> None:
-    for contact_id in contact_ids:
-        _tasks().deliver_task(contact_id)
+    # Sent together as well (outbox_batch), a task for many chats.
+    transaction.on_commit(lambda: _tasks().nudge_delivery(contact_ids), robust=True)
 
 
 def rows_for(

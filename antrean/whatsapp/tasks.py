@@ -15,7 +15,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from antrean.lib import queue
-from antrean.whatsapp import inbound, inbound_batch, ingest, outbox
+from antrean.whatsapp import inbound, inbound_batch, ingest, outbox, outbox_batch
 from antrean.whatsapp.models import (
     Contact,
     Delivery,
@@ -47,13 +47,16 @@ def process_contacts_task(contact_ids: list[int]) -> None:
 def nudge_processing(contact_ids) -> None:
     """Hand these chats to the workers, many to a task: a task answers their next
     messages together (`inbound_batch`)."""
-    ids = sorted(set(contact_ids))
-    for start in range(0, len(ids), inbound_batch.BATCH):
-        chunk = ids[start : start + inbound_batch.BATCH]
+    for chunk in _chunks(contact_ids, inbound_batch.BATCH):
         if len(chunk) == 1:
             process_contact_task(chunk[0])
         else:
             process_contacts_task(chunk)
+
+
+def _chunks(contact_ids, size: int) -> list[list[int]]:
+    ids = sorted(set(contact_ids))
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 # Retried, as the others: a locked or restarted database would otherwise leave the chat to
@@ -61,6 +64,21 @@ def nudge_processing(contact_ids) -> None:
 @db_task(retries=20, retry_delay=15, priority=queue.DELIVER)
 def deliver_task(contact_id: int) -> None:
     outbox.deliver(contact_id)
+
+
+@db_task(retries=20, retry_delay=15, priority=queue.DELIVER)
+def deliver_contacts_task(contact_ids: list[int]) -> None:
+    outbox_batch.deliver_contacts(contact_ids)
+
+
+def nudge_delivery(contact_ids) -> None:
+    """Hand these chats' replies to the workers, many to a task: a task sends them
+    together (`outbox_batch`)."""
+    for chunk in _chunks(contact_ids, outbox_batch.BATCH):
+        if len(chunk) == 1:
+            deliver_task(chunk[0])
+        else:
+            deliver_contacts_task(chunk)
 
 
 def deliver_later(contact_id: int, seconds: float) -> None:
@@ -139,8 +157,7 @@ def _nudge_delivery(cutoff: datetime, now: datetime, *, startup: bool = False) -
     )
     leases = dict(Contact.objects.filter(pk__in=due).values_list("pk", "deliver_lease_until"))
     to_deliver = sorted(pk for pk, until in leases.items() if until is None or until < now)
-    for contact_id in to_deliver:
-        deliver_task(contact_id)
+    nudge_delivery(to_deliver)
     if startup:
         # Chats still leased by a worker that died: deliver them when its lease runs out.
         for contact_id, until in leases.items():
