@@ -29,8 +29,9 @@ webhook updates shaped like Meta's from a raw-asyncio load generator (bench/load
 
 Every phase reports the CPU each process used (percent of one core; "anything else" is
 the rest of the machine, e.g. a test suite running beside), which shows what saturates.
-The table is printed and written to bench/results/DATE-e2e-DB.json with the date,
-machine, commit (and the files changed under antrean/ since), configuration and numbers.
+The table is printed and written to bench/results/DATE-e2e-DB.json (-2, -3 for the day's
+later runs) with the date, machine, commit (and the files changed under antrean/ since),
+configuration and numbers.
 Targets are reported, never asserted; a failed correctness check exits 1.
 
 Environment (defaults in brackets): BENCH_E2E_MESSAGES [1000], BENCH_E2E_PER_DAY [400],
@@ -802,7 +803,14 @@ def commits(env: dict) -> str:
 
 
 def record(report: dict, name: str = "e2e") -> Path:
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{name}-{report['database']}.json"
+    """Write `report` under bench/results/, beside (never over) the day's earlier runs:
+    DATE-NAME-DB.json, then DATE-NAME-DB-2.json and on."""
+    stem = f"{datetime.date.today()}-{name}-{report['database']}"
+    out = ROOT / "bench" / "results" / f"{stem}.json"
+    runs = 1
+    while out.exists():
+        runs += 1
+        out = out.with_name(f"{stem}-{runs}.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str) + "\n")
     return out
