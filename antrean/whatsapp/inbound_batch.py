@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from antrean.booking.queries import live_bookings
 from antrean.conversation import service
+from antrean.lib.bulk import update_rows
 from antrean.lib.db import database_away
 from antrean.whatsapp import inbound, outbox
 from antrean.whatsapp.models import Contact, InboundMessage, InboundState
@@ -108,7 +109,7 @@ def _answer(ids: list[int], now: datetime) -> tuple[int, list[int]]:
         contact.inbound_tokens, contact.inbound_at = verdict.bucket.tokens, verdict.bucket.at
         contact.slowed_told_at = contact.slowed_told_at if verdict.bucket.told else None
         replies.append((contact, head, chat_replies))
-    Contact.objects.bulk_update(
+    update_rows(
         [contact for contact, _, _ in chosen],
         ["state", "inbound_tokens", "inbound_at", "slowed_told_at"],
     )

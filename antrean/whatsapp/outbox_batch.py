@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from antrean.lib.bulk import update_rows
 from antrean.lib.db import database_away
 from antrean.whatsapp import outbox, throttle
 from antrean.whatsapp.models import Contact, OutboundMessage, OutboundState
@@ -118,8 +119,8 @@ class _Batch:
             number = contact.number.phone_number_id
             per_number[number] = per_number.get(number, 0) + len(run)
         with transaction.atomic():
-            written = Contact.objects.filter(deliver_lease_owner=self.owner).bulk_update(
-                contacts, ["pair_tokens", "pair_at"]
+            written = update_rows(
+                contacts, ["pair_tokens", "pair_at"], where={"deliver_lease_owner": self.owner}
             )
             if written != len(contacts):
                 raise _Undo("a lease ran out")
@@ -214,7 +215,7 @@ class _Batch:
         """Write the `sent` of what was sent (kept for a retry if the caller's transaction
         fails)."""
         if self.unwritten:
-            OutboundMessage.objects.bulk_update(self.unwritten, _SENT_FIELDS)
+            update_rows(self.unwritten, _SENT_FIELDS)
 
     def release(self) -> None:
         """Let the chats go, and write what was sent. On SQLite together, one commit; not

@@ -242,13 +242,13 @@ def test_a_failure_in_the_batch_undoes_it_and_each_chat_goes_alone(
     contacts = chats(number, WA_IDS[:3])
     for n, contact in enumerate(contacts):
         write(contact, TEXTS[n % 2], -5 + n, n)
-    real = Contact.objects.bulk_update
+    real = inbound_batch.update_rows
 
     def failing(*args, **kwargs):
         real(*args, **kwargs)
         raise ValueError("late in the batch, after its bookings")
 
-    monkeypatch.setattr(Contact.objects, "bulk_update", failing)
+    monkeypatch.setattr(inbound_batch, "update_rows", failing)
     with caplog.at_level(logging.INFO, logger="antrean.whatsapp.inbound_batch"):
         assert inbound_batch.process_contacts([c.pk for c in contacts]) == 3
     assert "batch of 3 taken one by one (ValueError)" in caplog.text
