@@ -123,6 +123,28 @@ def _retrying(fn):
     return wrapper
 
 
+def hold_offices(office_ids) -> None:
+    """Serialize the chats' bookings of these offices until the caller's transaction ends
+    (PostgreSQL; SQLite writes one at a time anyway and sends no FOR UPDATE).
+
+    A booking takes its day's seat counter and holds it to the end of its transaction. The
+    worker answers many chats in one transaction (whatsapp/inbound_batch.py), whose
+    bookings take their days in the order the chats ask: two such transactions of one
+    office could each hold a day the other wants, a deadlock PostgreSQL settles after a
+    second by undoing one (measured: a third of the batches, the end-to-end rate halved).
+    The worker's transactions take their offices first, in one order, so they wait for
+    each other instead. The web's bookings, one day each, need not.
+    """
+    if connection.vendor != "postgresql":
+        return
+    list(
+        Office.objects.select_for_update()
+        .filter(pk__in=sorted(set(office_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 # --- Booking -----------------------------------------------------------------------------
 @_retrying
 def book(

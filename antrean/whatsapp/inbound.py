@@ -10,6 +10,8 @@ never answered later either.
 """
 
 import logging
+import random
+import time
 import traceback
 from datetime import datetime
 
@@ -18,8 +20,10 @@ from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from antrean.booking.actions import hold_offices
 from antrean.content import text
 from antrean.conversation import service
+from antrean.lib.db import deadlocked
 from antrean.whatsapp import graph, inbound_limit, media, outbox
 from antrean.whatsapp.messages import Text
 from antrean.whatsapp.models import Contact, InboundMessage, InboundState, StoredMedia
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 LIMITED_RUN = 500  # waiting messages of one person limited in one UPDATE at most
+DEADLOCK_RETRIES = 3  # a message undone by a deadlock (PostgreSQL), tried again at once
 
 
 class TryAgainLater(Exception):
@@ -38,7 +43,7 @@ class TryAgainLater(Exception):
 def process_contact(contact_id: int) -> int:
     """Process the chat's waiting messages in order; how many were taken (answered or
     limited)."""
-    done = 0
+    done, deadlocks = 0, 0
     while True:
         inbound = (
             InboundMessage.objects.filter(contact_id=contact_id, state=InboundState.RECEIVED)
@@ -50,8 +55,14 @@ def process_contact(contact_id: int) -> int:
         try:
             _fetch_media(inbound)
             done += _process(inbound)
-        except (OperationalError, TryAgainLater):
-            raise  # the database or the Graph API is away: the task runs again later
+        except OperationalError as error:
+            if deadlocked(error) and deadlocks < DEADLOCK_RETRIES:
+                deadlocks += 1  # lost a race and was undone: again now, not in 15 s
+                time.sleep(random.uniform(0, 0.05))  # noqa: S311 (jitter, not secrecy)
+                continue
+            raise  # the database is away: the task runs again later
+        except TryAgainLater:
+            raise  # the Graph API is away: the task runs again later
         except Exception as error:
             log.error(
                 "inbound %s: processing failed (%s)\n%s",
@@ -72,6 +83,7 @@ def _process(inbound: InboundMessage) -> int:
             .select_related("number__office")
             .get(pk=inbound.contact_id)
         )
+        hold_offices([contact.number.office_id])  # as the batches do: no deadlock with them
         verdict = _admit(_bucket(contact), inbound.sent_at, now)
         claimed = InboundMessage.objects.filter(pk=inbound.pk, state=InboundState.RECEIVED).update(
             state=InboundState.PROCESSED if verdict.allowed else InboundState.LIMITED,

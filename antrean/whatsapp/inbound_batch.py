@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from antrean.booking.actions import hold_offices
 from antrean.booking.queries import live_bookings
 from antrean.conversation import service
 from antrean.lib.bulk import update_rows
@@ -76,6 +77,7 @@ def _answer(ids: list[int], now: datetime) -> tuple[int, list[int]]:
     }
     # Chats another worker holds (PostgreSQL) are left to one by one, which waits for them.
     left = {pk for pk in ids if pk not in contacts}
+    hold_offices(contact.number.office_id for contact in contacts.values())
     heads, more = _heads(list(contacts), len(ids))
     left |= more
     chosen, phones = [], set()

@@ -208,3 +208,52 @@ def test_cancelling_and_booking_at_once_keeps_the_counters_exact(make_office, se
     ]
     in_parallel(_churn, work)
     check_counters(office)
+
+
+def _book_days_in_one_transaction(office_pk, phones, days, hold):
+    """A worker's batch: several bookings of one office in one transaction, the days in
+    the order given, with a pause that lets the other process take its first day."""
+    import time
+
+    from django.db import OperationalError, transaction
+
+    office = Office.objects.get(pk=office_pk)
+    service = ServiceType.objects.get(code="baru")
+    try:
+        with transaction.atomic():
+            if hold:
+                actions.hold_offices([office.pk])
+            for n, (phone, day) in enumerate(zip(phones, days, strict=True)):
+                actions.book(
+                    office=office,
+                    service=service,
+                    phone=phone,
+                    name="Pemohon Uji",
+                    birth_date=BIRTH,
+                    now=NOW,
+                    channel="whatsapp",
+                    actor="test",
+                    visit_date=day,
+                )
+                if n == 0:
+                    time.sleep(0.5)
+    except OperationalError as error:
+        return "deadlock" if "deadlock" in str(error) else repr(error)
+    return "booked"
+
+
+@pytest.mark.parametrize("hold", [True, False], ids=["offices held", "not held"])
+def test_batches_booking_days_in_opposite_orders_wait_instead_of_deadlocking(make_office, hold):
+    office = make_office()
+    wednesday = TUESDAY + datetime.timedelta(days=1)
+    runs = [
+        (office.pk, [new_phone(), new_phone()], [TUESDAY, wednesday], hold),
+        (office.pk, [new_phone(), new_phone()], [wednesday, TUESDAY], hold),
+    ]
+    outcomes = sorted(in_parallel(_book_days_in_one_transaction, runs))
+    if hold or connections["default"].vendor == "sqlite":  # SQLite: one writer at a time
+        assert outcomes == ["booked", "booked"]
+        assert Booking.objects.count() == 4
+    else:  # what `hold_offices` is for: each held the day the other wanted
+        assert outcomes == ["booked", "deadlock"]
+    check_counters(office)

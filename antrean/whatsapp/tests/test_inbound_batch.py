@@ -263,3 +263,31 @@ def test_the_nudges_hand_chats_over_many_to_a_task(monkeypatch):
     monkeypatch.setattr(tasks, "process_contact_task", lambda pk: handed.append(pk))
     tasks.nudge_processing(set(range(1, inbound_batch.BATCH + 2)) | {7})
     assert handed == [list(range(1, inbound_batch.BATCH + 1)), inbound_batch.BATCH + 1]
+
+
+def test_a_message_undone_by_a_deadlock_is_tried_again_at_once(number, codes, monkeypatch):
+    from django.db import OperationalError
+
+    contact = chats(number, WA_IDS[:1])[0]
+    write(contact, "halo", -1, 0)
+    real, calls = inbound._process, []
+
+    def process(message):
+        calls.append(message.pk)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        return real(message)
+
+    monkeypatch.setattr(inbound, "_process", process)
+    monkeypatch.setattr(inbound.time, "sleep", lambda _s: None)
+    assert inbound.process_contact(contact.pk) == 1
+    assert len(calls) == 2
+    assert not InboundMessage.objects.exclude(state="processed").exists()
+
+    def away(_message):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    write(contact, "halo", 0, 1)
+    monkeypatch.setattr(inbound, "_process", away)
+    with pytest.raises(OperationalError):  # the database away: the task's retry, later
+        inbound.process_contact(contact.pk)
