@@ -149,25 +149,33 @@ class _Batch:
             ]
             if k > 0:
                 claimed = self._write_and_claim([row for _, row in round_rows])
-            for i, (contact, row) in enumerate(round_rows):
-                if row.pk not in claimed:
-                    continue  # settled by a status webhook since we read it
-                self._keep_lease()
-                if self.lost:  # another worker has one of the chats: all go one by one
-                    _unclaim([row for _, row in round_rows[i:]], self.claimed_at)
-                    return set(plan)
-                number = contact.number.phone_number_id
-                pause = (slots.next(number) - timezone.now()).total_seconds()
-                if pause > 0:
-                    time.sleep(pause)
-                outcome, done = outbox._attempt(row, contact, number)
-                if outcome == OutboundState.RETRY:
-                    stopped.add(contact.pk)  # its retry waits; its later rows behind it
-                elif outcome == OutboundState.SENT and done is not None:
-                    for name, value in done.items():
-                        setattr(row, name, value)
-                    self.unwritten.append(row)
-                    self.sent += 1
+            untried = 0  # the round's rows from here on were never tried
+            try:
+                for i, (contact, row) in enumerate(round_rows):
+                    untried = i
+                    if row.pk not in claimed:
+                        continue  # settled by a status webhook since we read it
+                    self._keep_lease()
+                    if self.lost:  # another worker has one of the chats: all go one by one
+                        _unclaim([row for _, row in round_rows[i:]], self.claimed_at)
+                        return set(plan)
+                    number = contact.number.phone_number_id
+                    pause = (slots.next(number) - timezone.now()).total_seconds()
+                    if pause > 0:
+                        time.sleep(pause)
+                    untried = i + 1  # this one may reach Meta now
+                    outcome, done = outbox._attempt(row, contact, number)
+                    if outcome == OutboundState.RETRY:
+                        stopped.add(contact.pk)  # its retry waits; its later rows behind it
+                    elif outcome == OutboundState.SENT and done is not None:
+                        for name, value in done.items():
+                            setattr(row, name, value)
+                        self.unwritten.append(row)
+                        self.sent += 1
+            except Exception:
+                # Whoever sends them next need not wait out the lease for these.
+                _unclaim([row for _, row in round_rows[untried:]], self.claimed_at)
+                raise
         return stopped
 
     def _write_and_claim(self, rows: list[OutboundMessage]) -> set[int]:
@@ -239,7 +247,8 @@ class _Batch:
     def look_again(self, exclude: list[int]) -> None:
         """Nudge the chats with a row that came due while we were finishing (one by one
         looks itself)."""
-        ids = [pk for pk in self.ids if pk not in set(exclude)]
+        left = set(exclude)
+        ids = [pk for pk in self.ids if pk not in left]
         now = timezone.now()
         heads: dict[int, OutboundMessage] = {}
         pending = OutboundMessage.objects.filter(contact_id__in=ids, state__in=outbox.PENDING)

@@ -348,3 +348,23 @@ def test_replies_queued_together_are_nudged_together(
             [(contact, None, [Text("halo")]) for contact in contacts], now=timezone.now()
         )
     assert handed == [sorted(c.pk for c in contacts)]
+
+
+def test_a_failure_in_a_send_gives_back_the_round_s_untried_rows(
+    number, graph, nudged, monkeypatch
+):
+    contacts = chats(number, WA_IDS[:3])
+    for contact in contacts:
+        save(queue(contact, "satu", "dua"))
+
+    def broken(row, contact, number_id):
+        raise RuntimeError("a bug, in the middle of the first call")
+
+    monkeypatch.setattr(outbox, "_attempt", broken)
+    with pytest.raises(RuntimeError):
+        outbox_batch.deliver_contacts([c.pk for c in contacts])
+    states = list(OutboundMessage.objects.order_by("id").values_list("state", "attempts"))
+    # The row in flight may have reached Meta: it stays `sending`, for its status or the
+    # lease. The round's others were never tried: back to the queue, to go at once.
+    assert states == [("sending", 1), ("queued", 0)] + [("queued", 0)] * 4
+    assert not Contact.objects.exclude(deliver_lease_owner="").exists()
