@@ -58,24 +58,28 @@ def in_parallel(work, args_per_process):
     return [detail for _, detail in outcomes]
 
 
+def _book(office, phone, visit_date, *, channel="whatsapp", **more):
+    """One applicant's booking of a new passport, as the children make them."""
+    return actions.book(
+        office=office,
+        service=ServiceType.objects.get(code="baru"),
+        phone=phone,
+        name="Pemohon Uji",
+        birth_date=BIRTH,
+        now=NOW,
+        channel=channel,
+        actor="test",
+        visit_date=visit_date,
+        **more,
+    )
+
+
 def _book_many(office_pk, phones, visit_date, move_if_full):
     office = Office.objects.get(pk=office_pk)
-    service = ServiceType.objects.get(code="baru")
     outcomes = []
     for phone in phones:
         try:
-            booked = actions.book(
-                office=office,
-                service=service,
-                phone=phone,
-                name="Pemohon Uji",
-                birth_date=BIRTH,
-                now=NOW,
-                channel="whatsapp",
-                actor="test",
-                visit_date=visit_date,
-                move_if_full=move_if_full,
-            )
+            booked = _book(office, phone, visit_date, move_if_full=move_if_full)
             outcomes.append(("booked", booked.booking.code))
         except errors.BookingError as refusal:
             outcomes.append(("refused", refusal.reason))
@@ -91,22 +95,10 @@ def _confirm_all(codes, seed):
 def _churn(office_pk, codes, phones):
     """Cancel some bookings and make new ones, interleaved."""
     office = Office.objects.get(pk=office_pk)
-    service = ServiceType.objects.get(code="baru")
     for code, phone in zip(codes, phones, strict=True):
         actions.cancel(code=code, now=NOW, actor="test")
         try:
-            actions.book(
-                office=office,
-                service=service,
-                phone=phone,
-                name="Pemohon Uji",
-                birth_date=BIRTH,
-                now=NOW,
-                channel="web",
-                actor="test",
-                visit_date=TUESDAY,
-                applicants=random.randint(1, 2),
-            )
+            _book(office, phone, TUESDAY, channel="web", applicants=random.randint(1, 2))
         except errors.BookingError:
             pass
     return True
@@ -218,23 +210,12 @@ def _book_days_in_one_transaction(office_pk, phones, days, hold):
     from django.db import OperationalError, transaction
 
     office = Office.objects.get(pk=office_pk)
-    service = ServiceType.objects.get(code="baru")
     try:
         with transaction.atomic():
             if hold:
                 actions.hold_offices([office.pk])
             for n, (phone, day) in enumerate(zip(phones, days, strict=True)):
-                actions.book(
-                    office=office,
-                    service=service,
-                    phone=phone,
-                    name="Pemohon Uji",
-                    birth_date=BIRTH,
-                    now=NOW,
-                    channel="whatsapp",
-                    actor="test",
-                    visit_date=day,
-                )
+                _book(office, phone, day)
                 if n == 0:
                     time.sleep(0.5)
     except OperationalError as error:
