@@ -68,6 +68,7 @@ from antrean.booking.rules import (
     confirm_deadline,
 )
 from antrean.lib.crypto import lookup_hash
+from antrean.lib.db import deadlocked
 from antrean.offices.models import Office, ServiceType
 from antrean.offices.schedules import schedule_for
 
@@ -94,8 +95,9 @@ class _NoHourWithRoom(Exception):
 
 
 def _transient(exc: OperationalError) -> bool:
+    """A deadlock, or a SQLite file locked past its busy timeout: worth a second try."""
     message = str(exc).lower()
-    return any(word in message for word in ("locked", "busy", "deadlock", "could not serialize"))
+    return deadlocked(exc) or any(word in message for word in ("locked", "busy"))
 
 
 def _retrying(fn):

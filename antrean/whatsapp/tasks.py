@@ -47,16 +47,18 @@ def process_contacts_task(contact_ids: list[int]) -> None:
 def nudge_processing(contact_ids) -> None:
     """Hand these chats to the workers, many to a task: a task answers their next
     messages together (`inbound_batch`)."""
-    for chunk in _chunks(contact_ids, inbound_batch.BATCH):
-        if len(chunk) == 1:
-            process_contact_task(chunk[0])
-        else:
-            process_contacts_task(chunk)
+    _hand_over(contact_ids, inbound_batch.BATCH, process_contact_task, process_contacts_task)
 
 
-def _chunks(contact_ids, size: int) -> list[list[int]]:
+def _hand_over(contact_ids, size: int, one, many) -> None:
+    """Queue `many` for each `size` of the chats, `one` for a chunk of a single chat."""
     ids = sorted(set(contact_ids))
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        if len(chunk) == 1:
+            one(chunk[0])
+        else:
+            many(chunk)
 
 
 # Retried, as the others: a locked or restarted database would otherwise leave the chat to
@@ -74,11 +76,7 @@ def deliver_contacts_task(contact_ids: list[int]) -> None:
 def nudge_delivery(contact_ids) -> None:
     """Hand these chats' replies to the workers, many to a task: a task sends them
     together (`outbox_batch`)."""
-    for chunk in _chunks(contact_ids, outbox_batch.BATCH):
-        if len(chunk) == 1:
-            deliver_task(chunk[0])
-        else:
-            deliver_contacts_task(chunk)
+    _hand_over(contact_ids, outbox_batch.BATCH, deliver_task, deliver_contacts_task)
 
 
 def deliver_later(contact_id: int, seconds: float) -> None:
