@@ -184,6 +184,79 @@ def book(
     """
     if hour is not None and visit_date is None:
         raise TypeError("an hour can only be asked for on a given visit date")
+    checked = check_request(
+        office=office,
+        service=service,
+        phone=phone,
+        name=name,
+        birth_date=birth_date,
+        now=now,
+        visit_date=visit_date,
+        hour=hour,
+        applicants=applicants,
+        nik=nik,
+        priority=priority,
+        lang=lang,
+        family=family,
+        schedule=schedule,
+    )
+    with transaction.atomic():
+        _make_way_for(phone=checked.phone, nik_hashes=checked.held, now=now)
+        day, start, moved_from = place(
+            office,
+            checked.schedule,
+            checked.quota,
+            checked.applicants,
+            visit_date,
+            hour,
+            now,
+            move_if_full,
+        )
+        booking = new_booking(
+            checked, office, service, day, start, visit_date, address, channel, lang, now
+        )
+        _insert(booking)
+        created_event(booking, actor, now, moved_from).save()
+        _add_people(booking, checked.people)
+        if confirmed:
+            _confirm(booking, actor=actor, now=now)
+    return Booked(booking=booking, moved_from=moved_from)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A booking request checked before anything is written (`check_request`)."""
+
+    phone: str
+    schedule: Schedule
+    people: list[Person]
+    applicants: int
+    quota: Quota
+    held: list[str | None]  # the people's NIK hashes, by place
+
+    @property
+    def nik_hash(self) -> str | None:
+        return self.held[0]
+
+
+def check_request(
+    *,
+    office: Office,
+    service: ServiceType,
+    phone: str,
+    name: str,
+    birth_date: date,
+    now: datetime,
+    visit_date: date | None = None,
+    hour: time | None = None,
+    applicants: int = 1,
+    nik: str | None = None,
+    priority: PriorityReason | None = None,
+    lang: str = "id",
+    family: Sequence[Person] = (),
+    schedule: Schedule | None = None,
+) -> Checked:
+    """What `book` checks before its transaction; raises the first refusal."""
     if not office.is_active:
         raise OfficeUnavailable()
     if not service.bookable_remotely:
@@ -194,9 +267,6 @@ def book(
     if family:
         applicants = len(people)
     check_applicants(applicants)
-    name, nik_value = people[0].name, people[0].nik
-    nik_hash = lookup_hash(nik_value) if nik_value else None
-    held = [lookup_hash(person.nik) if person.nik else None for person in people]
     schedule.check_registration(now)
     if visit_date is not None:
         schedule.check_day(visit_date, now)
@@ -208,50 +278,59 @@ def book(
         birth=birth_date,
         visit_day=visit_date or schedule.today(now),
     )
+    return Checked(
+        phone=phone,
+        schedule=schedule,
+        people=people,
+        applicants=applicants,
+        quota=quota,
+        held=[lookup_hash(person.nik) if person.nik else None for person in people],
+    )
 
-    with transaction.atomic():
-        _make_way_for(phone=phone, nik_hashes=held, now=now)
-        day, start, moved_from = _place(
-            office, schedule, quota, applicants, visit_date, hour, now, move_if_full
-        )
-        slot_at = schedule.slot_at(day, start)
-        booking = Booking(
-            office=office,
-            service=service,
-            quota=quota,
-            phone=phone,
-            name=name,
-            birth_date=birth_date,
-            nik=nik_value,
-            nik_hash=nik_hash,
-            address=" ".join(address.split()) if address else None,
-            applicants=applicants,
-            requested_date=visit_date,
-            visit_date=day,
-            slot_at=slot_at,
-            status=Status.PENDING,
-            channel=channel,
-            lang=lang,
-            confirm_by=confirm_deadline(
-                now, office.confirm_minutes, schedule.arrival_deadline(day, start)
-            ),
-            created_at=now,
-            updated_at=now,
-        )
-        _insert(booking)
-        _record(
-            booking,
-            "created",
-            "",
-            Status.PENDING,
-            actor,
-            now,
-            {"moved_from": moved_from.isoformat() if moved_from else None},
-        )
-        _add_people(booking, people)
-        if confirmed:
-            _confirm(booking, actor=actor, now=now)
-    return Booked(booking=booking, moved_from=moved_from)
+
+def new_booking(
+    checked: Checked,
+    office: Office,
+    service: ServiceType,
+    day: date,
+    start: time,
+    visit_date: date | None,
+    address: str | None,
+    channel: str,
+    lang: str,
+    now: datetime,
+) -> Booking:
+    """The pending booking of a checked request placed on `day` at `start`, not saved and
+    without its code."""
+    schedule, booker = checked.schedule, checked.people[0]
+    return Booking(
+        office=office,
+        service=service,
+        quota=checked.quota,
+        phone=checked.phone,
+        name=booker.name,
+        birth_date=booker.birth_date,
+        nik=booker.nik,
+        nik_hash=checked.nik_hash,
+        address=" ".join(address.split()) if address else None,
+        applicants=checked.applicants,
+        requested_date=visit_date,
+        visit_date=day,
+        slot_at=schedule.slot_at(day, start),
+        status=Status.PENDING,
+        channel=channel,
+        lang=lang,
+        confirm_by=confirm_deadline(
+            now, office.confirm_minutes, schedule.arrival_deadline(day, start)
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def created_event(booking: Booking, actor: str, now: datetime, moved_from) -> BookingEvent:
+    detail = {"moved_from": moved_from.isoformat() if moved_from else None}
+    return _event(booking, "created", "", Status.PENDING, actor, now, detail)
 
 
 def checked_people(people: list[Person], today: date) -> list[Person]:
@@ -275,7 +354,7 @@ def checked_people(people: list[Person], today: date) -> list[Person]:
     return checked
 
 
-def _add_people(booking: Booking, people: list[Person]) -> None:
+def people_rows(booking: Booking, people: list[Person]) -> list[Applicant]:
     rows = []
     for place, person in enumerate(people, start=1):
         nik_hash = lookup_hash(person.nik) if person.nik else None
@@ -290,6 +369,11 @@ def _add_people(booking: Booking, people: list[Person]) -> None:
                 held_nik=nik_hash,
             )
         )
+    return rows
+
+
+def _add_people(booking: Booking, people: list[Person]) -> None:
+    rows = people_rows(booking, people)
     try:
         with transaction.atomic():
             Applicant.objects.bulk_create(rows)
@@ -301,12 +385,17 @@ def _add_people(booking: Booking, people: list[Person]) -> None:
         raise
 
 
-def _place(office, schedule, quota, applicants, visit_date, hour, now, move_if_full):
-    """Take seats on the asked day, or the next open day with room; (day, start, moved)."""
+def place(office, schedule, quota, applicants, visit_date, hour, now, move_if_full, seats=None):
+    """Take seats on the asked day, or the next open day with room; (day, start, moved).
+
+    `seats` takes them (`take`) and passes over days known full (`not_known_full`): by
+    default the counters' conditional updates; a batch's `together.Ledger` in memory."""
+    take = seats.take if seats is not None else _take_seats
+    not_known_full = seats.not_known_full if seats is not None else _not_known_full
     first = visit_date or schedule.first_bookable_day(now)
     if first is None:
         raise FullyBooked(from_day=schedule.today(now), last_day=schedule.last_day(now))
-    start = _take_seats(office, schedule, first, quota, applicants, now, hour)
+    start = take(office, schedule, first, quota, applicants, now, hour)
     if start is not None:
         return first, start, None
     if hour is not None:
@@ -327,8 +416,8 @@ def _place(office, schedule, quota, applicants, visit_date, hour, now, move_if_f
             ),
         )
     later = list(schedule.bookable_days(now, after=first))
-    for day in _not_known_full(office, quota, applicants, later):
-        start = _take_seats(office, schedule, day, quota, applicants, now, None)
+    for day in not_known_full(office, quota, applicants, later):
+        start = take(office, schedule, day, quota, applicants, now, None)
         if start is not None:
             return day, start, visit_date
     raise FullyBooked(from_day=first, last_day=schedule.last_day(now))
@@ -862,7 +951,11 @@ def _next_queue_number(booking: Booking) -> str:
 
 
 def _record(booking, action, old, new, actor, now, detail=None) -> None:
-    BookingEvent.objects.create(
+    _event(booking, action, old, new, actor, now, detail).save()
+
+
+def _event(booking, action, old, new, actor, now, detail=None) -> BookingEvent:
+    return BookingEvent(
         booking=booking,
         at=now,
         action=action,

@@ -4,10 +4,11 @@ Called by the WhatsApp channel inside the transaction that claims the message, s
 booking change, the new conversation state and the replies commit together or not at all.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from antrean.booking import actions, availability, waitlist
+from antrean.booking import actions, availability, together, waitlist
 from antrean.booking.errors import BookingError, BookingNotFound, NotYetReleased
 from antrean.booking.models import Booking, Channel, Payment
 from antrean.booking.queries import by_code, latest_booking, live_booking
@@ -30,6 +31,7 @@ from antrean.conversation.model import (
     ShowStatus,
     ShowTicket,
     Situation,
+    Step,
     SubmitSurvey,
     SurveyView,
     TicketView,
@@ -53,25 +55,128 @@ def respond(
 
     `live` is the person's live booking (or None) when the caller has read it already, in
     the same transaction: a batch reads those of many chats at once."""
-    schedule = schedule_for(contact.number.office, now)  # once: the dialog and the booking
-    situation = situation_for(contact, now, schedule, live=live)
-    step = dialog.handle(
-        contact.state or {}, incoming_for(inbound), now=now, situation=situation, lang=contact.lang
+    turn = _Turn.begin(contact, inbound, now, live)
+    if turn.step.effect is None:
+        return turn.step.state, list(turn.step.replies)
+    return turn.finish(turn.apply())
+
+
+class Answers:
+    """The answers to the next message of many chats, in one transaction, in the order
+    they are given (whatsapp/inbound_batch.py): as `respond` chat after chat would give
+    them, but with the plain bookings among them made together (booking/together.py).
+
+    A plain booking waits for the next one; they are made together before anything that
+    could see or change seats is done: another chat's effect, a look at the days with room
+    (`Situation.offers`), or the end."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self._answers: dict[int, tuple[dict, list]] = {}
+        self._waiting: list[tuple[_Turn, together.Request]] = []
+
+    def respond(self, contact: Contact, inbound: InboundMessage, *, live) -> None:
+        turn = _Turn.begin(contact, inbound, self.now, live, before_offers=self._book_waiting)
+        effect = turn.step.effect
+        if effect is None:
+            self._answers[contact.pk] = (turn.step.state, list(turn.step.replies))
+        elif live is None and _plain(effect):
+            self._waiting.append((turn, _request(effect, contact, turn.schedule)))
+        else:
+            self._book_waiting()
+            self._answers[contact.pk] = turn.finish(turn.apply())
+
+    def given(self) -> dict[int, tuple[dict, list]]:
+        """(state, replies) of each chat, by its pk."""
+        self._book_waiting()
+        return self._answers
+
+    def _book_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        outcomes = together.book_together([request for _, request in waiting], now=self.now)
+        for n, (turn, _) in enumerate(waiting):
+            outcome = outcomes[n] if outcomes is not None else None
+            if isinstance(outcome, actions.Booked):
+                result = view(outcome.booking, outcome.moved_from)
+            elif outcome is None or isinstance(outcome, NotYetReleased):
+                result = turn.apply()  # one by one; a lottery's entry too
+            else:
+                result = outcome  # refused, nothing written
+            self._answers[turn.contact.pk] = turn.finish(result)
+
+
+def _plain(effect) -> bool:
+    """A booking `together.book_together` makes as `_book` would."""
+    return isinstance(effect, Book) and not (effect.hour or effect.confirm or effect.document_ref)
+
+
+def _request(effect: Book, contact: Contact, schedule: Schedule) -> together.Request:
+    return together.Request(
+        office=contact.number.office,
+        service=service_type(effect.service),
+        phone=contact.wa_id,
+        name=effect.name,
+        birth_date=effect.birth_date,
+        visit_date=effect.visit_date,
+        address=effect.address,
+        channel=Channel.WHATSAPP,
+        actor=_actor(contact),
+        lang=contact.lang,
+        schedule=schedule,
     )
-    replies, state = list(step.replies), step.state
-    if step.effect is not None:
-        sent_at = min(inbound.sent_at, now)
-        outcome = _apply(step.effect, contact, now, sent_at=sent_at, schedule=schedule)
-        answer = dialog.after(
-            step.effect, outcome, state, now=now, situation=situation, lang=contact.lang
+
+
+@dataclass
+class _Turn:
+    """One message's dialog step, its effect to apply and the answer to it."""
+
+    contact: Contact
+    inbound: InboundMessage
+    now: datetime
+    schedule: Schedule
+    situation: Situation
+    step: Step
+
+    @classmethod
+    def begin(cls, contact, inbound, now, live, before_offers=None) -> "_Turn":
+        schedule = schedule_for(contact.number.office, now)  # once: the dialog and booking
+        situation = situation_for(contact, now, schedule, live=live, before_offers=before_offers)
+        step = dialog.handle(
+            contact.state or {},
+            incoming_for(inbound),
+            now=now,
+            situation=situation,
+            lang=contact.lang,
         )
-        replies += answer.replies
-        state = answer.state
-    return state, replies
+        return cls(contact, inbound, now, schedule, situation, step)
+
+    def apply(self):
+        sent_at = min(self.inbound.sent_at, self.now)
+        return _apply(
+            self.step.effect, self.contact, self.now, sent_at=sent_at, schedule=self.schedule
+        )
+
+    def finish(self, outcome) -> tuple[dict, list]:
+        answer = dialog.after(
+            self.step.effect,
+            outcome,
+            self.step.state,
+            now=self.now,
+            situation=self.situation,
+            lang=self.contact.lang,
+        )
+        return answer.state, list(self.step.replies) + list(answer.replies)
 
 
 def situation_for(
-    contact: Contact, now: datetime, schedule: Schedule | None = None, *, live=_UNREAD
+    contact: Contact,
+    now: datetime,
+    schedule: Schedule | None = None,
+    *,
+    live=_UNREAD,
+    before_offers=None,
 ) -> Situation:
     office = contact.number.office
     schedule = schedule or schedule_for(office, now)
@@ -79,6 +184,8 @@ def situation_for(
         live = live_booking(contact.wa_id)
 
     def offers(quota: str) -> list[DayOffer]:
+        if before_offers is not None:
+            before_offers()  # the seats others' waiting bookings take (`Answers`)
         horizon = office.horizon_days + 1  # every bookable day, not only the first ones
         rooms = availability.upcoming(office, schedule, Quota(quota), now, limit=horizon)
         return [DayOffer(room.day, room.seats, room.hours) for room in rooms]
@@ -185,7 +292,7 @@ def _payment(booking: Booking) -> PaymentView | None:
 def _apply(effect, contact: Contact, now: datetime, *, sent_at: datetime, schedule: Schedule):
     """Apply `effect`: a view of the result, or the refusal. `sent_at` is when the person
     wrote (a lottery entry counts by it); `schedule` the office's, read for this message."""
-    actor = f"whatsapp:{contact.wa_id}"
+    actor = _actor(contact)
     phone = contact.wa_id
     try:
         if isinstance(effect, Book):
@@ -241,6 +348,10 @@ def _apply(effect, contact: Contact, now: datetime, *, sent_at: datetime, schedu
     except BookingError as refusal:
         return refusal
     raise TypeError(f"cannot apply {type(effect).__name__}")
+
+
+def _actor(contact: Contact) -> str:
+    return f"whatsapp:{contact.wa_id}"
 
 
 def _book(

@@ -54,3 +54,31 @@ def update_rows(
                 cursor.execute(sql, params)
                 written += cursor.rowcount
     return written
+
+
+def add_to(model: type[models.Model], field: str, amounts: dict, *, using="default") -> int:
+    """Add `amounts[pk]` to `field` of each row, in one statement (per CHUNK rows): the
+    rows' own values are added to, not written over, and their check constraints still
+    decide. How many rows were changed."""
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk, column = quote(meta.pk.column), quote(meta.get_field(field).column)
+    pks = sorted(amounts)
+    written = 0
+    with transaction.atomic(using=using, savepoint=False):
+        for start in range(0, len(pks), CHUNK):
+            chunk = pks[start : start + CHUNK]
+            whens = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            params = [value for key in chunk for value in (key, int(amounts[key]))]
+            params += chunk
+            marks = ", ".join(["%s"] * len(chunk))
+            # Names from the model's metadata, quoted; every value a parameter.
+            sql = (
+                f"UPDATE {quote(meta.db_table)} SET {column} = {column} + "  # noqa: S608
+                f"CASE {pk} {whens} ELSE 0 END WHERE {pk} IN ({marks})"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                written += cursor.rowcount
+    return written

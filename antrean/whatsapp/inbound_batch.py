@@ -4,8 +4,8 @@ What one message costs the worker is mostly statements, and most of a message's
 statements are the same for every chat: the chat locked and read, its next message read
 and claimed, the person's live booking read, the chat's state saved, the replies queued,
 the commit. A batch does each of those once for all its chats; the dialog and its effect
-(a booking, a cancellation) still run chat by chat, through the same code as one by one,
-each booking in its own savepoint.
+(a cancellation, a lottery entry) still run chat by chat, through the same code as one by
+one, except the plain bookings, which are made together (`service.Answers`).
 
 The batch takes only the common case: a chat's next message that the rate limit allows,
 inside the 24-hour window, with no file to fetch first, from a number no other chat of the
@@ -103,10 +103,14 @@ def _answer(ids: list[int], now: datetime) -> tuple[int, list[int]]:
     if claimed != len(chosen):
         raise _Undo("claimed elsewhere")
     live = live_bookings(sorted(phones))
+    answers = service.Answers(now)
+    for contact, head, _ in chosen:
+        head.contact = contact
+        answers.respond(contact, head, live=live.get(contact.wa_id))
+    given = answers.given()
     replies = []
     for contact, head, verdict in chosen:
-        head.contact = contact
-        state, chat_replies = service.respond(contact, head, now, live=live.get(contact.wa_id))
+        state, chat_replies = given[contact.pk]
         contact.state = state
         contact.inbound_tokens, contact.inbound_at = verdict.bucket.tokens, verdict.bucket.at
         contact.slowed_told_at = contact.slowed_told_at if verdict.bucket.told else None

@@ -103,3 +103,20 @@ def test_many_rows_go_in_chunks(number, monkeypatch, django_assert_num_queries):
     assert list(Contact.objects.order_by("pk").values_list("pair_tokens", flat=True)) == [
         float(n) for n in range(7)
     ]
+
+
+def test_add_to_adds_to_each_rows_own_value_and_its_constraints_decide(office):
+    from django.db import IntegrityError, transaction
+
+    from antrean.booking.models import DayLoad
+
+    days = [
+        DayLoad.objects.create(office=office, day=f"2027-08-{10 + n}", quota="regular", capacity=5)
+        for n in range(3)
+    ]
+    DayLoad.objects.filter(pk=days[0].pk).update(taken=2)  # since it was read
+    assert bulk.add_to(DayLoad, "taken", {days[0].pk: 3, days[2].pk: 1}) == 2
+    assert [d.taken for d in DayLoad.objects.order_by("day")] == [5, 0, 1]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.add_to(DayLoad, "taken", {days[1].pk: 2, days[0].pk: 1})  # 6 of 5
+    assert [d.taken for d in DayLoad.objects.order_by("day")] == [5, 0, 1]

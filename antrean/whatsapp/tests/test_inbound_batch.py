@@ -167,6 +167,10 @@ def test_chats_answered_together_leave_what_one_message_at_a_time_would(
                 channel="whatsapp",
                 actor="test",
             )
+        # Their codes apart from those both ways draw (`codes` starts again for each way):
+        # a code drawn twice sends a batch's bookings one by one, whose codes then differ.
+        for n, booking in enumerate(Booking.objects.filter(name="Pemohon Lama")):
+            Booking.objects.filter(pk=booking.pk).update(code=f"H{n:07d}")
         if seats_left is not None:  # the asked day nearly full: bookings move on
             DayLoad.objects.create(
                 office=office,
@@ -200,6 +204,18 @@ def test_a_batch_costs_a_few_statements_for_the_chats_not_a_few_each(
         assert inbound_batch.process_contacts([c.pk for c in contacts]) == 20
     assert OutboundMessage.objects.count() == 20
     assert not InboundMessage.objects.filter(state=InboundState.RECEIVED).exists()
+
+
+def test_the_batchs_bookings_are_made_together(number, django_assert_max_num_queries):
+    """Twenty people book (one by one: about fifteen statements each): the batch's own
+    statements (as above) and the bookings' few (booking/tests/test_together.py)."""
+    contacts = chats(number, [f"6281300{n:05d}" for n in range(20)])
+    for n, contact in enumerate(contacts):
+        write(contact, f"#Budi Santoso#25011987#{VISIT:%d%m%Y}", -1, n)
+    with django_assert_max_num_queries(23 + (connection.vendor == "postgresql")):
+        assert inbound_batch.process_contacts([c.pk for c in contacts]) == 20
+    assert Booking.objects.filter(visit_date__gte=VISIT).count() == 20
+    assert OutboundMessage.objects.count() == 40  # the code, and how to confirm it
 
 
 def test_what_the_batch_does_not_take_goes_one_by_one_after_it(
