@@ -220,9 +220,9 @@ class Ledger:
             return
         found = {
             counter.day: counter
-            for counter in DayLoad.objects.select_for_update().filter(
-                office=office, quota=quota, day__in=unread
-            )
+            for counter in DayLoad.objects.select_for_update()
+            .filter(office=office, quota=quota, day__in=unread)
+            .order_by("day")  # locked in one order, the days' (PostgreSQL)
         }
         for day in unread:
             counter = found.get(day)
@@ -238,7 +238,9 @@ class Ledger:
         if key not in self._hours:
             hours = {
                 load.start: load
-                for load in SlotLoad.objects.select_for_update().filter(office=office, day=day)
+                for load in SlotLoad.objects.select_for_update()
+                .filter(office=office, day=day)
+                .order_by("start")
             }
             for load in hours.values():
                 self._read[(SlotLoad, load.pk)] = load.taken
