@@ -83,7 +83,7 @@ def told(outcomes):
     return [
         (type(o).__name__, o.details)
         if isinstance(o, BookingError)
-        else (o.booking.pk, o.booking.code, o.moved_from)
+        else (o.booking.code, o.booking.visit_date, o.moved_from)
         for o in outcomes
     ]
 
