@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from antrean.booking.codes import ALPHABET
 from antrean.whatsapp import qrmask
-from antrean.whatsapp.media import qr_png
+from antrean.whatsapp.media import PNG_LEVEL, qr_png
 
 
 @contextmanager
@@ -37,7 +37,8 @@ def segno_alone():
 
 def segno_png(content: str) -> bytes:
     buffer = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    code = segno.make(content, error="m", micro=False)
+    code.save(buffer, kind="png", scale=10, border=4, compresslevel=PNG_LEVEL)
     return buffer.getvalue()
 
 
