@@ -82,7 +82,8 @@ def book_together(
 
 
 class _Alone(Exception):
-    """A request one by one must decide: a person with a live booking after all."""
+    """Requests one by one must decide: a person with a live booking after all, or one
+    person twice."""
 
 
 def _place_all(requests, checked, outcomes, now) -> None:
@@ -109,7 +110,7 @@ def _place_all(requests, checked, outcomes, now) -> None:
                 True,
                 seats=ledger,
             )
-        except BookingError as refusal:  # no day with room: `place` read nothing for it
+        except BookingError as refusal:  # no day with room: nothing was taken for it
             outcomes[index] = refusal
             continue
         booking = actions.new_booking(

@@ -109,7 +109,9 @@ class Answers:
 
 def _plain(effect) -> bool:
     """A booking `together.book_together` makes as `_book` would."""
-    return isinstance(effect, Book) and not (effect.hour or effect.confirm or effect.document_ref)
+    if not isinstance(effect, Book):
+        return False
+    return effect.hour is None and not (effect.confirm or effect.document_ref)
 
 
 def _request(effect: Book, contact: Contact, schedule: Schedule) -> together.Request:
