@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from antrean.lib.env import envint
+from antrean.lib.lifetime import freeze_loaded
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             f"antrean worker: {to_process} chat(s) to process, {to_deliver} to deliver"
         )
         self.stdout.flush()
+        freeze_loaded()  # the tasks, the models, the catalogs: loaded for the process's life
         # SIGTERM (systemd, `antrean run`) lets running tasks finish; Huey's default would
         # cut them off. Locks a killed worker left behind are cleared at start.
         call_command(
