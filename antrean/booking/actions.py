@@ -443,7 +443,7 @@ def _not_known_full(office: Office, quota: Quota, seats: int, days: list[date]) 
 
 def _take_seats(office, schedule: Schedule, day, quota, seats, now, hour) -> time | None:
     """Take `seats` from the day's quota and the earliest hour with room (or `hour`)."""
-    starts = [hour] if hour is not None else schedule.open_starts(day, now)
+    starts = hours_to_try(schedule, day, now, hour)
     if not starts:
         return None
     try:
@@ -463,6 +463,11 @@ def _take_seats(office, schedule: Schedule, day, quota, seats, now, hour) -> tim
             raise _NoHourWithRoom
     except _NoHourWithRoom:
         return None
+
+
+def hours_to_try(schedule: Schedule, day: date, now: datetime, hour: time | None) -> list[time]:
+    """The asked hour, or else the day's hours still open, earliest first."""
+    return [hour] if hour is not None else schedule.open_starts(day, now)
 
 
 def _claim_day(office: Office, day: date, quota: Quota, seats: int) -> bool:

@@ -94,7 +94,7 @@ def _place_all(requests, checked, outcomes, now) -> None:
     ):
         raise _Alone  # `actions.book` expires a lapsed code or refuses; the batch cannot
     ledger = Ledger()
-    made = []
+    placed, events, people = [], [], []
     for index, (request, check) in enumerate(zip(requests, checked, strict=True)):
         if check is None:
             continue
@@ -126,16 +126,15 @@ def _place_all(requests, checked, outcomes, now) -> None:
             now,
         )
         booking.code = actions.new_code()
-        made.append((index, request, check, booking, moved_from))
+        placed.append((index, booking, moved_from))
+        # Their booking's id is set when the bookings are inserted, before them.
+        events.append(actions.created_event(booking, request.actor, now, moved_from))
+        people += actions.people_rows(booking, check.people)
     ledger.write()
-    Booking.objects.bulk_create([booking for _, _, _, booking, _ in made])
-    BookingEvent.objects.bulk_create(
-        [actions.created_event(b, request.actor, now, moved) for _, request, _, b, moved in made]
-    )
-    Applicant.objects.bulk_create(
-        [row for _, _, check, b, _ in made for row in actions.people_rows(b, check.people)]
-    )
-    for index, _, _, booking, moved_from in made:
+    Booking.objects.bulk_create([booking for _, booking, _ in placed])
+    BookingEvent.objects.bulk_create(events)
+    Applicant.objects.bulk_create(people)
+    for index, booking, moved_from in placed:
         outcomes[index] = actions.Booked(booking=booking, moved_from=moved_from)
 
 
@@ -160,7 +159,7 @@ class Ledger:
 
     # What `actions.place` calls, with the signatures of `_take_seats`/`_not_known_full`.
     def take(self, office, schedule, day, quota, seats, now, hour) -> time | None:
-        starts = [hour] if hour is not None else schedule.open_starts(day, now)
+        starts = actions.hours_to_try(schedule, day, now, hour)
         if not starts:
             return None
         counter = self._day(office, quota, day)
