@@ -37,8 +37,9 @@ Targets are reported, never asserted; a failed correctness check exits 1.
 Environment (defaults in brackets): BENCH_E2E_MESSAGES [1000], BENCH_E2E_PER_DAY [400],
 BENCH_E2E_WARMUP [20], BENCH_E2E_STALL [60 s without a reply: give up], BENCH_ACK_RATE
 [500], BENCH_ACK_SECONDS [10], BENCH_ACK_GRACE [10], BENCH_MAX_SECONDS [5], BENCH_BARE_SECONDS [5],
-BENCH_CONCURRENCY [32 connections], WEB_WORKERS [1], WEB_THREADS [8], BENCH_WORKERS [1
-`antrean worker` process], WORKER_THREADS [4], WHATSAPP_THROUGHPUT [1000, Meta's
+BENCH_CONCURRENCY [32 connections], WEB_WORKERS [1], WEB_THREADS [8], BENCH_WORKERS
+[WORKER_PROCESSES, else 2: the `antrean worker` processes `antrean run` starts],
+WORKER_THREADS [4], WHATSAPP_THROUGHPUT [1000, Meta's
 maximum; the default 80 would be the limit], BENCH_KEEP [0: remove the temp folder].
 """
 
@@ -91,7 +92,7 @@ BARE_SECONDS = _int("BENCH_BARE_SECONDS", 5)
 CONCURRENCY = _int("BENCH_CONCURRENCY", 32)
 WEB_WORKERS = _int("WEB_WORKERS", 1)
 WEB_THREADS = _int("WEB_THREADS", 8)
-WORKERS = _int("BENCH_WORKERS", 1)
+WORKERS = _int("BENCH_WORKERS", _int("WORKER_PROCESSES", 2))  # as `antrean run` starts
 WORKER_THREADS = _int("WORKER_THREADS", 4)
 THROUGHPUT = _int("WHATSAPP_THROUGHPUT", 1000)
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")

@@ -69,14 +69,31 @@ def test_worker_starts_and_stops_cleanly(env, tmp_path):
     assert "antrean worker: 4 thread(s), queue NudgeQueue" in (tmp_path / "worker.log").read_text()
 
 
-def test_run_starts_web_and_worker_and_sigterm_stops_every_process(env, tmp_path):
+def _commands(pids) -> list[str]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize(("setting", "workers"), [(None, 2), ("1", 1), ("3", 3)])
+def test_run_starts_web_and_workers_and_sigterm_stops_every_process(
+    env, tmp_path, setting, workers
+):
     port = free_port()
-    runner = start(["run"], dict(env, PORT=str(port)), tmp_path / "run.log")
+    extra = {"PORT": str(port)} | ({"WORKER_PROCESSES": setting} if setting else {})
+    runner = start(["run"], dict(env, **extra), tmp_path / "run.log")
     try:
         status, _ = wait_for(f"http://127.0.0.1:{port}/healthz")
         assert status == 200
         family = descendants(runner.pid)
-        assert len(family) >= 3  # serve, its granian worker(s), and the worker
+        assert len(family) >= 2 + workers  # serve, its granian worker(s), and the workers
+        started = _commands(children(runner.pid))
+        assert sum(command.endswith("antrean worker ") for command in started) == workers
+        assert sum(command.endswith("antrean serve ") for command in started) == 1
     finally:
         code = stop(runner)
     assert code == 0, (tmp_path / "run.log").read_text()
