@@ -152,6 +152,12 @@ class Schedule:
         """The slots of `day` that can still be booked: open, and not past arrival time."""
         if not self.is_open(day):
             return []
+        if day > self.today(now) + timedelta(days=2 + self.arrival_lead.days):
+            # Every deadline of that day falls on a later local date than today's, a
+            # clock change or two notwithstanding: all are ahead. Most days asked are such
+            # days, and the deadlines cost a zoned datetime each (a batch's bookings
+            # asked for them hundreds of times).
+            return list(self.slots)
         return [s for s in self.slots if now < self.arrival_deadline(day, s)]
 
     # --- days ----------------------------------------------------------------------------

@@ -59,6 +59,35 @@ class TestHours:
         assert rules.open_starts(MONDAY, at(MONDAY, 8, 30)) == [time(10), time(11)]
         assert rules.open_starts(MONDAY, at(MONDAY, 10, 31)) == []
 
+    @given(
+        zone=st.sampled_from(
+            ["Asia/Jakarta", "Asia/Jayapura", "Europe/Berlin", "America/Santiago"]
+        ),
+        now=st.datetimes(
+            min_value=datetime(2027, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(WIB)
+        ),
+        ahead=st.integers(min_value=-2, max_value=6),
+        lead=st.integers(min_value=0, max_value=3 * 24 * 60),
+        opens=st.sampled_from([time(0), time(7, 30), time(8), time(22)]),
+    )
+    def test_open_starts_are_the_slots_whose_deadline_is_ahead(self, zone, now, ahead, lead, opens):
+        # Against the rule written plainly: the shortcut for later days changes nothing,
+        # in zones with clock changes too.
+        rules = schedule(
+            timezone=ZoneInfo(zone),
+            working_days=frozenset(range(1, 8)),
+            opens=opens,
+            closes=time(23, 59),
+            arrival_lead=timedelta(minutes=lead),
+        )
+        day = rules.today(now) + timedelta(days=ahead + rules.arrival_lead.days)
+        plainly = (
+            []
+            if day in rules.closures
+            else [start for start in rules.slots if now < rules.arrival_deadline(day, start)]
+        )
+        assert rules.open_starts(day, now) == plainly
+
     def test_arrival_deadline_is_thirty_minutes_before_in_the_office_zone(self):
         deadline = schedule(timezone=WIT).arrival_deadline(MONDAY, time(9))
         assert deadline == datetime(2027, 8, 9, 8, 30, tzinfo=WIT)
