@@ -116,6 +116,61 @@ def test_the_mask_is_segnos_choice_for_thousands_of_booking_codes():
     assert masks == set(range(8))  # every mask chosen at least once: the scores differ
 
 
+def _penalties(matrix) -> tuple[list[int], int]:
+    """Each mask's penalty of `matrix` as qrmask scores it, and how many took the scan
+    line by line."""
+    size, scores, by_lines = len(matrix), [], 0
+    base, layout = qrmask._big(matrix), qrmask._layout(size)
+    for number, pattern in enumerate(qrmask._big_patterns(size)):
+        score = qrmask._penalty(base ^ pattern, layout)
+        if score is None:
+            by_lines += 1
+            score = qrmask._penalty_by_lines(matrix, number, size)
+        scores.append(score)
+    return scores, by_lines
+
+
+def _segno_penalties(matrix) -> list[int]:
+    size, scores = len(matrix), []
+    for flips in qrmask._patterns(size):
+        masked = [
+            bytearray((int.from_bytes(row, "big") ^ flip).to_bytes(size, "big"))
+            for row, flip in zip(matrix, flips, strict=True)
+        ]
+        scores.append(segno.encoder.evaluate_mask(masked, size, size))
+    return scores
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.sampled_from([21, 25, 33, 57]),
+    seed=st.integers(0, 2**32 - 1),
+    dark=st.floats(0.05, 0.95),
+)
+def test_every_masks_penalty_is_segnos(size, seed, dark):
+    # Any modules, not only a code's: runs, blocks and finder-like patterns of every kind.
+    rng = random.Random(seed)
+    matrix = tuple(bytearray(rng.random() < dark for _ in range(size)) for _ in range(size))
+    assert _penalties(matrix)[0] == _segno_penalties(matrix)
+
+
+def test_overlapping_finder_like_patterns_are_counted_as_segno_scans_them():
+    # Two patterns sharing modules (4 and 6 apart), light around: segno's scan counts the
+    # first and steps over the second, where counting every match would count both. The
+    # shortcut says so, and the line-by-line scan counts as segno does.
+    size = 21
+    for line in ("000010111011101000000", "000010111010111010000"):
+        modules = bytes(int(bit) for bit in line)
+        assert qrmask._n3(b"\0\0\0\0" + modules + b"\0\0\0\0") == 40  # not 80
+        matrix = [bytearray(size) for _ in range(size)]
+        matrix[10][:] = modules
+        for i, module in enumerate(modules):  # and the same down a column
+            matrix[i][3] = module
+        assert qrmask._penalty(qrmask._big(matrix), qrmask._layout(size)) is None
+        expected = segno.encoder.evaluate_mask(matrix, size, size)
+        assert qrmask._penalty_of_lines([bytes(row) for row in matrix], size) == expected
+
+
 def test_micro_codes_and_a_given_mask_take_segnos_own_way():
     made = [segno.make("12345", micro=True), segno.make("ABCD2345", error="m", micro=False, mask=3)]
     with segno_as_it_comes():
