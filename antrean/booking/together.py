@@ -24,9 +24,9 @@ from django.db import IntegrityError, transaction
 from antrean.booking import actions
 from antrean.booking.errors import BookingError
 from antrean.booking.lifecycle import LIVE
-from antrean.booking.models import Applicant, Booking, BookingEvent, DayLoad, SlotLoad
+from antrean.booking.models import Booking, DayLoad, SlotLoad
 from antrean.booking.rules import Quota, Schedule
-from antrean.lib.bulk import add_to
+from antrean.lib.bulk import add_to, insert_rows
 from antrean.offices.models import Office, ServiceType
 
 
@@ -131,9 +131,9 @@ def _place_all(requests, checked, outcomes, now) -> None:
         events.append(actions.created_event(booking, request.actor, now, moved_from))
         people += actions.people_rows(booking, check.people)
     ledger.write()
-    Booking.objects.bulk_create([booking for _, booking, _ in placed])
-    BookingEvent.objects.bulk_create(events)
-    Applicant.objects.bulk_create(people)
+    insert_rows([booking for _, booking, _ in placed])
+    insert_rows(events)
+    insert_rows(people)
     for index, booking, moved_from in placed:
         outcomes[index] = actions.Booked(booking=booking, moved_from=moved_from)
 
@@ -193,7 +193,7 @@ class Ledger:
             }
             if added and add_to(model, "taken", added) != len(added):
                 raise IntegrityError("a seat counter went away")  # not by any path we have
-            model.objects.bulk_create([load for load in loads if load.pk is None])
+            insert_rows([load for load in loads if load.pk is None])
 
     def _all_days(self) -> list[DayLoad]:
         return [

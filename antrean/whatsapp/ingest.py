@@ -33,6 +33,7 @@ from django.db import (
 from django.db.models import Q
 from django.utils import timezone
 
+from antrean.lib.bulk import insert_rows
 from antrean.lib.group_commit import GroupCommit
 from antrean.lib.memo import remembered
 from antrean.offices.models import WhatsAppNumber
@@ -357,7 +358,7 @@ def _store_together(events: list[payloads.Message], result: Ingested) -> None:
     if not new:
         return
     now = timezone.now()
-    InboundMessage.objects.bulk_create(_message(chat.pk, event, now) for chat, event in new)
+    insert_rows([_message(chat.pk, event, now) for chat, event in new])
     result.stored += len(new)
     result.contacts.update(chat.pk for chat, _ in new)
     # What the messages change, as `_store` would one by one: the chat's last message

@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from antrean.lib.bulk import insert_rows
 from antrean.whatsapp import graph, messages, throttle
 from antrean.whatsapp.media import qr_png
 from antrean.whatsapp.models import (
@@ -80,8 +81,8 @@ def enqueue(
 
 def enqueue_together(replies: list[tuple[Contact, InboundMessage, list]], *, now: datetime) -> None:
     """`enqueue` for many chats at once, inside the caller's transaction: each chat's
-    replies (`(contact, caused_by, replies)`), in one INSERT whose rows take their ids in
-    order, as one by one would."""
+    replies (`(contact, caused_by, replies)`), inserted together, the rows taking their
+    ids in order, as one by one would."""
     rows = [
         row
         for contact, caused_by, chat_replies in replies
@@ -89,7 +90,7 @@ def enqueue_together(replies: list[tuple[Contact, InboundMessage, list]], *, now
     ]
     if not rows:
         return
-    OutboundMessage.objects.bulk_create(rows)
+    insert_rows(rows)
     contact_ids = sorted({row.contact_id for row in rows})
     # Sent together as well (outbox_batch), a task for many chats.
     transaction.on_commit(lambda: _tasks().nudge_delivery(contact_ids), robust=True)

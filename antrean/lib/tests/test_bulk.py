@@ -120,3 +120,66 @@ def test_add_to_adds_to_each_rows_own_value_and_its_constraints_decide(office):
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.add_to(DayLoad, "taken", {days[1].pk: 2, days[0].pk: 1})  # 6 of 5
     assert [d.taken for d in DayLoad.objects.order_by("day")] == [5, 0, 1]
+
+
+def _contacts(number, drawn, now, prefix):
+    contacts = [Contact(number=number, wa_id=f"{prefix}{i:05d}") for i in range(len(drawn))]
+    assign(contacts, drawn, now)
+    return contacts
+
+
+def _stored(objs, model, exclude=("id",)):
+    """The rows as the ORM reads them back, keys and the fields they point by left out."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
+    found = {obj.pk: obj for obj in model.objects.filter(pk__in=[o.pk for o in objs])}
+    return [tuple(getattr(found[obj.pk], name) for name in names) for obj in objs]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=st.lists(values, min_size=1, max_size=7), chunk=st.integers(1, 4))
+def test_insert_rows_writes_what_bulk_create_writes(number, drawn, chunk, monkeypatch):
+    from antrean.whatsapp.models import InboundMessage
+
+    monkeypatch.setattr(bulk, "CHUNK", chunk)
+    now = timezone.now()
+    theirs = Contact.objects.bulk_create(_contacts(number, drawn, now, "62817"))
+    ours = _contacts(number, drawn, now, "62818")
+    # Messages assigned to their chats before the chats have keys: they take them on insert.
+    messages = [
+        InboundMessage(
+            contact=contact,
+            wamid=f"wamid.{n}",
+            kind="text",
+            sent_at=now,
+            received_at=now + timedelta(seconds=n),
+            payload={"text": {"body": f"#Budi#{n}"}},
+        )
+        for n, contact in enumerate(ours)
+    ]
+    assert bulk.insert_rows(ours) is ours
+    assert all(c.pk is not None and not c._state.adding for c in ours)
+    assert len({c.pk for c in ours}) == len(ours)
+    # Each object got its own row's key: its wa_id is the one stored under that key.
+    assert [Contact.objects.get(pk=c.pk).wa_id for c in ours] == [c.wa_id for c in ours]
+    assert _stored(ours, Contact, ("id", "wa_id")) == _stored(theirs, Contact, ("id", "wa_id"))
+    bulk.insert_rows(messages)
+    stored = {m.wamid: m for m in InboundMessage.objects.filter(contact__in=ours)}
+    assert [(stored[m.wamid].contact_id, stored[m.wamid].payload) for m in messages] == [
+        (c.pk, {"text": {"body": f"#Budi#{n}"}}) for n, c in enumerate(ours)
+    ]
+    InboundMessage.objects.filter(contact__in=ours).delete()
+    Contact.objects.filter(pk__in=[c.pk for c in ours + theirs]).delete()
+
+
+def test_insert_rows_stores_encrypted_and_refuses_rows_with_keys(number):
+    contact = Contact(number=number, wa_id="6281900001", state={"nama": "Budi Santoso"})
+    bulk.insert_rows([contact])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT state FROM whatsapp_contact WHERE id = %s", [contact.pk])
+        assert "Budi" not in cursor.fetchone()[0]
+    assert Contact.objects.get(pk=contact.pk).state == {"nama": "Budi Santoso"}
+    with pytest.raises(ValueError):
+        bulk.insert_rows([contact])  # it has its row already
+    assert bulk.insert_rows([]) == []
