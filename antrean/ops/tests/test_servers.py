@@ -57,6 +57,18 @@ def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
         stop(server)
 
 
+def _nice(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
+def _until(check, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds  # a loaded machine starts Python slowly
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return check()
+
+
 def test_worker_starts_and_stops_cleanly(env, tmp_path):
     worker = start(["worker"], env, tmp_path / "worker.log")
     log = tmp_path / "worker.log"
@@ -65,8 +77,18 @@ def test_worker_starts_and_stops_cleanly(env, tmp_path):
         time.sleep(0.2)
     time.sleep(1)
     assert worker.poll() is None, log.read_text()
+    assert _nice(worker.pid) == 0  # nothing asked: the priority it was started with
     assert stop(worker) == 0
     assert "antrean worker: 4 thread(s), queue NudgeQueue" in (tmp_path / "worker.log").read_text()
+
+
+def test_worker_lowers_its_cpu_priority_when_asked(env, tmp_path):
+    worker = start(["worker"], dict(env, WORKER_NICE="7"), tmp_path / "worker.log")
+    try:
+        assert _until(lambda: "to deliver" in (tmp_path / "worker.log").read_text())
+        assert _nice(worker.pid) == 7
+    finally:
+        assert stop(worker) == 0
 
 
 def _commands(pids) -> list[str]:
@@ -79,12 +101,15 @@ def _commands(pids) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("setting", "workers"), [(None, 2), ("1", 1), ("3", 3)])
+@pytest.mark.parametrize(
+    ("setting", "workers", "nice"), [(None, 2, None), ("1", 1, "3"), ("3", 3, None)]
+)
 def test_run_starts_web_and_workers_and_sigterm_stops_every_process(
-    env, tmp_path, setting, workers
+    env, tmp_path, setting, workers, nice
 ):
     port = free_port()
     extra = {"PORT": str(port)} | ({"WORKER_PROCESSES": setting} if setting else {})
+    extra |= {"WORKER_NICE": nice} if nice else {}
     runner = start(["run"], dict(env, **extra), tmp_path / "run.log")
     try:
         status, _ = wait_for(f"http://127.0.0.1:{port}/healthz")
@@ -94,6 +119,12 @@ def test_run_starts_web_and_workers_and_sigterm_stops_every_process(
         started = _commands(children(runner.pid))
         assert sum(command.endswith("antrean worker ") for command in started) == workers
         assert sum(command.endswith("antrean serve ") for command in started) == 1
+        # The workers below the web's CPU priority (`WORKER_NICE`, 10 unless set).
+        niced, web = [], []
+        for pid in children(runner.pid):
+            (niced if _commands([pid])[0].endswith("antrean worker ") else web).append(pid)
+        assert _until(lambda: {_nice(pid) for pid in niced} == {int(nice or 10)})
+        assert [_nice(pid) for pid in web] == [0]
     finally:
         code = stop(runner)
     assert code == 0, (tmp_path / "run.log").read_text()

@@ -1,3 +1,4 @@
+import os
 import signal
 
 from django.core.management import call_command
@@ -17,6 +18,12 @@ class Command(BaseCommand):
             default=envint("WORKER_THREADS", 4),
             help="worker threads (env WORKER_THREADS)",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=envint("WORKER_NICE", 0),
+            help="lower the worker's CPU priority by this much (env WORKER_NICE)",
+        )
 
     def handle(self, *args, **options):
         from django.conf import settings
@@ -27,6 +34,10 @@ class Command(BaseCommand):
         # Stopped before the consumer below has its own handler (a slow start, a quick
         # `systemctl stop`): nothing runs yet, so stopping is simply leaving.
         signal.signal(signal.SIGTERM, _leave)
+        if options["nice"] > 0:
+            # Beside a web process on the same cores, the acknowledgements come first: a
+            # webhook's answer has Meta waiting; a reply may wait some milliseconds.
+            os.nice(options["nice"])
         queue = settings.HUEY["huey_class"].rsplit(".", 1)[-1]
         self.stdout.write(f"antrean worker: {options['threads']} thread(s), queue {queue}")
         # Whatever a killed worker or web process left half-done is handed out again first.
