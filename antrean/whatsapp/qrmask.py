@@ -108,9 +108,9 @@ def _penalty(dark: int, layout: _Layout) -> int | None:
         # A run of n has n - 4 of those, in one block: n - 2 is them plus two per block.
         score += starts.bit_count() + 2 * (starts & ~(starts >> 1)).bit_count()
     # N2: 3 for each 2x2 block of one colour (in the rows; the columns would count them
-    # again). A corner's row and the row below it are `stride` bits apart.
+    # again). A row and the row above it (written before it) are `stride` bits apart.
     stride = layout.stride
-    same = ~(dark ^ dark >> stride)  # as the module below
+    same = ~(dark ^ dark >> stride)  # as the module above
     blocks = same & same >> 1 & ~(dark ^ dark >> 1) & layout.corners
     score += 3 * blocks.bit_count()
     # N3: dark light dark dark dark light dark, with four light modules on one side; a

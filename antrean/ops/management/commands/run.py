@@ -33,7 +33,7 @@ class Command(BaseCommand):
         children = {"web": subprocess.Popen([*base, "serve"])}  # noqa: S603 (our own command)
         # Two by default, even on SQLite's one writer: a worker spends about half its time
         # outside write transactions (the QR code, the Graph API calls), which the other
-        # worker's transactions fill (bench/README.md, "Two worker processes").
+        # worker's transactions fill (bench/README.md, "Two workers"; decisions §26).
         worker_env = {"WORKER_NICE": str(WORKER_NICE), **os.environ}  # unless set
         for number in range(1, max(1, options["workers"]) + 1):
             children[f"worker {number}"] = subprocess.Popen(  # noqa: S603
