@@ -48,9 +48,7 @@ def find_and_apply_best_mask(matrix, width, height, proposed_mask=None):
             score = _penalty_by_lines(matrix, number, size)
         if best_score is None or score < best_score:
             best_score, best = score, number
-    flips = _patterns(size)[best]
-    masked = [int.from_bytes(row, "big") ^ flip for row, flip in zip(matrix, flips, strict=True)]
-    return best, tuple(bytearray(row.to_bytes(size, "big")) for row in masked)
+    return best, tuple(bytearray(row) for row in _masked(matrix, best, size))
 
 
 # --- the penalty on one big int -------------------------------------------------------------
@@ -133,12 +131,16 @@ def _penalty(dark: int, layout: _Layout) -> int | None:
 
 def _penalty_by_lines(matrix, number: int, size: int) -> int:
     """The penalty of mask `number`, line by line (segno's scan of finder-like patterns)."""
+    return _penalty_of_lines(_masked(matrix, number, size), size)
+
+
+def _masked(matrix, number: int, size: int) -> list[bytes]:
+    """The rows with mask `number` applied."""
     flips = _patterns(size)[number]
-    rows = [
+    return [
         (int.from_bytes(row, "big") ^ flip).to_bytes(size, "big")
         for row, flip in zip(matrix, flips, strict=True)
     ]
-    return _penalty_of_lines(rows, size)
 
 
 @cache
