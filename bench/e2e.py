@@ -63,7 +63,10 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import loadgen  # noqa: E402
 
-from antrean.ops.management.commands.run import WORKER_NICE  # noqa: E402
+from antrean.ops.management.commands.run import (  # noqa: E402
+    WORKER_NICE,
+    WORKER_PROCESSES,
+)
 from antrean.ops.tests.processes import (  # noqa: E402
     JAKARTA_PUSAT,
     descendants,
@@ -94,7 +97,7 @@ BARE_SECONDS = _int("BENCH_BARE_SECONDS", 5)
 CONCURRENCY = _int("BENCH_CONCURRENCY", 32)
 WEB_WORKERS = _int("WEB_WORKERS", 1)
 WEB_THREADS = _int("WEB_THREADS", 8)
-WORKERS = _int("BENCH_WORKERS", _int("WORKER_PROCESSES", 2))  # as `antrean run` starts
+WORKERS = _int("BENCH_WORKERS", _int("WORKER_PROCESSES", WORKER_PROCESSES))  # as `antrean run`
 WORKER_THREADS = _int("WORKER_THREADS", 4)
 THROUGHPUT = _int("WHATSAPP_THROUGHPUT", 1000)
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")

@@ -15,6 +15,10 @@ from antrean.lib.env import envint
 # (p99 55 ms at 500 a second); lowered, the web comes first (15 ms), and the workers lose
 # nothing, as the web leaves them the rest (bench/README.md).
 WORKER_NICE = 10
+# Two workers by default, even on SQLite's one writer: a worker spends about half its time
+# outside write transactions (the QR code, the Graph API calls), which the other worker's
+# transactions fill (bench/README.md, "Two workers"; decisions §26).
+WORKER_PROCESSES = 2
 
 
 class Command(BaseCommand):
@@ -24,16 +28,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=envint("WORKER_PROCESSES", 2),
+            default=envint("WORKER_PROCESSES", WORKER_PROCESSES),
             help="worker processes (env WORKER_PROCESSES)",
         )
 
     def handle(self, *args, **options):
         base = [sys.executable, "-m", "antrean"]
         children = {"web": subprocess.Popen([*base, "serve"])}  # noqa: S603 (our own command)
-        # Two by default, even on SQLite's one writer: a worker spends about half its time
-        # outside write transactions (the QR code, the Graph API calls), which the other
-        # worker's transactions fill (bench/README.md, "Two workers"; decisions §26).
         worker_env = {"WORKER_NICE": str(WORKER_NICE), **os.environ}  # unless set
         for number in range(1, max(1, options["workers"]) + 1):
             children[f"worker {number}"] = subprocess.Popen(  # noqa: S603
