@@ -169,8 +169,9 @@ def _drain_inbox() -> Ingested:
                         return total
                     _drain_again = False
                 continue
+            read = _read_all(batch)  # before the transaction: it holds SQLite's writer
             with transaction.atomic():
-                result = _ingest_batch(batch)
+                result = _ingest_batch(batch, read)
             Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
             _log(batch, result)
             total.add(result)
@@ -183,18 +184,26 @@ def _next_batch() -> list[Delivery]:
     return list(Delivery.objects.order_by("id")[:BATCH])
 
 
-def _ingest_batch(batch: list[Delivery]) -> Ingested:
-    """Ingest the deliveries, inside the caller's transaction of the main database.
-
-    The batch goes in together (`_ingest_together`: a few statements for all of it); if
-    anything in it fails, that is undone and each delivery goes in on its own
-    (`_ingest_delivery`), so a bad one is dropped without holding up the rest. Both ways
-    leave the same rows (a test compares them)."""
+def _read_all(batch: list[Delivery]) -> tuple[Ingested, list]:
+    """The deliveries' events, those that can be read: (the unreadable counted, [(delivery,
+    events)])."""
     result, readable = Ingested(), []
     for delivery in batch:
         events = _read(delivery, result)
         if events is not None:
             readable.append((delivery, events))
+    return result, readable
+
+
+def _ingest_batch(batch: list[Delivery], read: tuple[Ingested, list] | None = None) -> Ingested:
+    """Ingest the deliveries (read by `_read_all`, or here), inside the caller's
+    transaction of the main database.
+
+    The batch goes in together (`_ingest_together`: a few statements for all of it); if
+    anything in it fails, that is undone and each delivery goes in on its own
+    (`_ingest_delivery`), so a bad one is dropped without holding up the rest. Both ways
+    leave the same rows (a test compares them)."""
+    result, readable = read or _read_all(batch)
     held = _HeldLog()
     try:
         with held, transaction.atomic():

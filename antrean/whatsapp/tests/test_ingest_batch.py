@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,6 +143,26 @@ def test_a_batch_of_new_people_costs_a_few_statements_not_a_few_each(
         tally = ingest._ingest_batch(batch)
     assert (tally.stored, len(tally.contacts)) == (50, 50)
     assert InboundMessage.objects.count() == Contact.objects.count() == 50
+
+
+def test_the_inbox_drain_reads_its_deliveries_before_its_transaction(
+    client, secret, number, monkeypatch
+):
+    """SQLite's writer is held through the transaction: parsing the bodies there would
+    hold every other writer up for it."""
+    if ingest.inbox.alias() == DEFAULT_DB_ALIAS:
+        pytest.skip("the main database's drain reads the rows it has locked, in its transaction")
+    for n in range(3):
+        make.post(client, make.text(number.phone_number_id, f"6281200000{n}", "halo"), drain=False)
+    depth, depths, real = len(connection.atomic_blocks), [], payloads.parse
+
+    def parse(envelope):
+        depths.append(len(connection.atomic_blocks))
+        return real(envelope)
+
+    monkeypatch.setattr(payloads, "parse", parse)
+    assert ingest.drain().stored == 3
+    assert depths == [depth] * 3
 
 
 def test_a_chat_another_drain_just_made_sends_the_batch_one_by_one(
