@@ -423,10 +423,13 @@ class Run:
         )
         used = cpu.end()
         self.report["phases"][phase] = result.summary() | {"cpu_percent": used}
-        if not with_open:
-            stop(server)
-            return
-        # The same open loop as the acknowledgement's: what p99 this machine allows at all.
+        if with_open:
+            self.bare_open(server, make)
+        stop(server)
+
+    def bare_open(self, server, make) -> None:
+        """The same open loop as the acknowledgement's: what p99 this machine allows at
+        all; and the bare server's memory."""
         count = ACK_RATE * ACK_SECONDS
         cpu = Cpu({"web (bare)": lambda: family(server)}).begin()
         result = loadgen.open_loop(self.bare_port, make, count, ACK_RATE, ACK_GRACE)
@@ -437,7 +440,6 @@ class Run:
             "cpu_percent": used,
         }
         self.report["bare_memory"] = memory(family(server))
-        stop(server)
 
     # --- 2. end to end -------------------------------------------------------------------
     def stack(self) -> None:
