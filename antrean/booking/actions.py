@@ -392,7 +392,7 @@ def place(office, schedule, quota, applicants, visit_date, hour, now, move_if_fu
     default the counters' conditional updates; a batch's `together.Ledger` in memory."""
     take = seats.take if seats is not None else _take_seats
     not_known_full = seats.not_known_full if seats is not None else _not_known_full
-    first = visit_date or schedule.first_bookable_day(now)
+    first = first_day(schedule, visit_date, now)
     if first is None:
         raise FullyBooked(from_day=schedule.today(now), last_day=schedule.last_day(now))
     start = take(office, schedule, first, quota, applicants, now, hour)
@@ -421,6 +421,11 @@ def place(office, schedule, quota, applicants, visit_date, hour, now, move_if_fu
         if start is not None:
             return day, start, visit_date
     raise FullyBooked(from_day=first, last_day=schedule.last_day(now))
+
+
+def first_day(schedule: Schedule, visit_date: date | None, now: datetime) -> date | None:
+    """The day `place` tries first: the asked one, or else the first bookable."""
+    return visit_date or schedule.first_bookable_day(now)
 
 
 def _not_known_full(office: Office, quota: Quota, seats: int, days: list[date]) -> list[date]:

@@ -146,7 +146,7 @@ def _first_days(requests, checked, now) -> dict[tuple, tuple]:
     for request, check in zip(requests, checked, strict=True):
         if check is None:
             continue
-        first = request.visit_date or check.schedule.first_bookable_day(now)
+        first = actions.first_day(check.schedule, request.visit_date, now)
         if first is not None:
             key = (request.office.pk, check.quota)
             wanted.setdefault(key, (request.office, check.schedule, check.quota, set()))

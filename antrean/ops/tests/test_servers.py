@@ -93,7 +93,8 @@ def _commands(pids) -> dict[int, str]:
     found = {}
     for pid in pids:
         try:
-            found[pid] = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                found[pid] = cmdline.read().replace(b"\0", b" ").decode()
         except OSError:
             pass
     return found
